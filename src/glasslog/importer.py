@@ -1,0 +1,104 @@
+"""Bulk import from files: parsing and validation on this thread, the store's insert of the previous batch on
+another (DuckDB releases the GIL), so both cores work and memory stays at two batches."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import IO
+
+from glasslog.events.reader import GZIP_MAGIC, ParseFailure, read_stream
+from glasslog.events.validate import validate_event
+from glasslog.log import Log
+from glasslog.store.base import IngestResult, Rejected, ValidEvent
+
+BATCH = 50_000
+Progress = Callable[[int, int], None]  # (bytes read so far in this file, records so far)
+
+
+class _Counting:
+    """A binary file wrapper that knows how many compressed bytes were read (for the progress bar)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.count += len(data)
+        return data
+
+    def readinto(self, b: bytearray) -> int:  # used by BufferedReader
+        n = self.raw.readinto(b)  # type: ignore[attr-defined]
+        self.count += n or 0
+        return n
+
+    def readable(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self.raw.closed
+
+
+def import_files(log: Log, paths: Iterable[str | Path], org: str,
+                 progress: Callable[[str, int, int], None] | None = None) -> IngestResult:
+    """Import every file; bad records are rejected by (global) index and never stop good ones."""
+    import io
+    import sys
+
+    total = IngestResult()
+    offset = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="glasslog-import") as pool:
+        pending: Future[IngestResult] | None = None
+        for path in paths:
+            name = str(path)
+            raw: IO[bytes] = sys.stdin.buffer if name == "-" else open(path, "rb")  # noqa: SIM115
+            counter = _Counting(raw)
+            stream: IO[bytes] = io.BufferedReader(counter, 1 << 20)  # type: ignore[arg-type]
+            if stream.peek(2)[:2] == GZIP_MAGIC:
+                stream = io.BufferedReader(gzip.GzipFile(fileobj=stream), 1 << 20)  # type: ignore[arg-type]
+            batch: list[ValidEvent] = []
+            n = 0
+            try:
+                for index, rec in read_stream(stream):
+                    n = index + 1
+                    checked = rec if isinstance(rec, Rejected) else validate_event(rec, offset + index)
+                    if isinstance(checked, Rejected):
+                        checked.index = offset + index
+                        checked.reason = f"{name}: {checked.reason}"
+                        total.rejected.append(checked)
+                        continue
+                    batch.append(checked)
+                    if len(batch) >= BATCH:
+                        pending = _flush(pool, log, org, batch, pending, total)
+                        batch = []
+                        if progress:
+                            progress(name, counter.count, n)
+            except ParseFailure as exc:
+                total.rejected.append(Rejected(offset, f"{name}: {exc} (nothing from this file was stored)"))
+            finally:
+                if raw is not sys.stdin.buffer:
+                    raw.close()
+            if batch:
+                pending = _flush(pool, log, org, batch, pending, total)
+            if progress:
+                progress(name, counter.count, n)
+            offset += n
+        if pending is not None:
+            _add(total, pending.result())
+    return total
+
+
+def _flush(pool: ThreadPoolExecutor, log: Log, org: str, batch: list[ValidEvent],
+           pending: Future[IngestResult] | None, total: IngestResult) -> Future[IngestResult]:
+    if pending is not None:
+        _add(total, pending.result())
+    return pool.submit(log.ingest_valid, batch, org)
+
+
+def _add(total: IngestResult, part: IngestResult) -> None:
+    total.accepted += part.accepted
+    total.duplicates += part.duplicates

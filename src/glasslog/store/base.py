@@ -1,0 +1,129 @@
+"""The Store protocol: what every backend (DuckDB, ClickHouse) offers the rest of glasslog.
+
+Callers hand the store parsed queries (a filter AST and keywords), never SQL; the backend's compiler turns them
+into statements and adds the org guard itself, so tenancy cannot be forgotten by a caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+SortOrder = Literal["ASCENDING", "DESCENDING"]
+
+
+@dataclass(frozen=True)
+class ValidEvent:
+    """An event that passed validation: its parsed form, its JSON text to keep, and the fields the store needs
+    before any SQL runs (the dedupe key and the time)."""
+
+    obj: dict[str, Any]
+    raw: bytes
+    uuid: str
+    published: datetime  # timezone-aware UTC
+
+
+@dataclass
+class Rejected:
+    index: int
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    first_seq: int | None = None  # persistence sequence of the first accepted event
+    last_seq: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": [{"index": r.index, "errorSummary": r.reason} for r in self.rejected],
+        }
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to find. `filter` is a parsed filter AST (glasslog.query.ast) or None; `keywords` are the `q` words.
+
+    mode "bounded": events with since <= published < until, ordered by (published, uuid) in `order`;
+    `after` is the last (published, uuid) returned.
+    mode "polling": events committed after `after_seq` (persistence sequence), ordered by seq ascending,
+    with since <= published (and published < until when given).
+    """
+
+    filter: Any = None
+    keywords: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int | None = 100  # None = every match
+    order: SortOrder = "ASCENDING"
+    mode: Literal["bounded", "polling"] = "bounded"
+    after: tuple[datetime, str] | None = None  # bounded keyset cursor: (published, uuid) of the last row
+    after_seq: int | None = None  # polling cursor: the last seq returned (or the seq to start after)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    seq: int
+    published: datetime  # UTC, timezone-aware
+    uuid: str
+    raw: bytes  # the event JSON
+
+
+@dataclass
+class Page:
+    events: list[StoredEvent]
+    has_more: bool  # bounded: more matching rows exist after the last one returned
+
+
+@dataclass(frozen=True)
+class Bucket:
+    start: datetime
+    count: int
+
+
+class Store(Protocol):
+    """A durable, per-org LogEvent store."""
+
+    def ingest(self, org: str, events: Sequence[ValidEvent]) -> IngestResult:
+        """Store events not already in the org (by uuid); returns once the batch is durably committed.
+        `rejected` is left empty: validation happens before the store."""
+
+    def search(self, org: str, query: SearchQuery) -> Page: ...
+
+    def iter_search(self, org: str, query: SearchQuery, batch: int = 5000) -> Iterable[StoredEvent]:
+        """Every match of `query` (its limit ignored), streamed in order in constant memory."""
+
+    def count(self, org: str, query: SearchQuery) -> int: ...
+
+    def histogram(self, org: str, query: SearchQuery, bucket_seconds: int) -> list[Bucket]:
+        """Matching events per time bucket of `published` (buckets aligned to the epoch, empty ones omitted)."""
+
+    def top_values(self, org: str, query: SearchQuery, path: str, limit: int = 10) -> list[tuple[Any, int]]:
+        """The most frequent values of a field (dotted filter path; arrays count each element) with counts."""
+
+    def max_seq(self) -> int:
+        """The highest persistence sequence committed so far (0 for an empty store)."""
+
+    def orgs(self) -> list[str]:
+        """Orgs that have events or metadata."""
+
+    def put_meta(self, org: str, kind: str, key: str, value: dict[str, Any]) -> None:
+        """Keep a small JSON document (org settings, tokens, saved searches, alert state, stream cursors)."""
+
+    def get_meta(self, org: str, kind: str, key: str) -> dict[str, Any] | None: ...
+
+    def list_meta(self, org: str, kind: str) -> list[tuple[str, dict[str, Any]]]: ...
+
+    def delete_meta(self, org: str, kind: str, key: str) -> bool: ...
+
+    def delete_before(self, org: str, cutoff: datetime) -> int:
+        """Drop the org's events published before `cutoff` (retention); returns how many went."""
+
+    def close(self) -> None: ...

@@ -1,0 +1,433 @@
+"""The embedded store: one DuckDB file, owned by one process.
+
+Why it is shaped this way:
+- The event JSON is kept whole (`raw`, zstd-compressed) so the API returns exactly what came in; the hot
+  columns (see `columns.py`) are derived from it inside DuckDB at ingest, where JSON parsing is fast and parallel.
+- Writes are serialised by one lock and each batch is one transaction, so the persistence sequence (`seq`)
+  is assigned in commit order: a reader that sees seq N can never later see a smaller one appear.
+- Every statement's WHERE clause starts with the org guard added by `_where`; nothing else builds conditions.
+- "Newest 100" over a long range searches the newest time slices first and stops when the page is full, so
+  frequent matches cost a slice and rare ones cost one scan (DuckDB skips row groups by min/max `published`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow as pa
+
+from glasslog.errors import GlasslogError
+from glasslog.store.base import (
+    Bucket,
+    IngestResult,
+    Page,
+    SearchQuery,
+    StoredEvent,
+    ValidEvent,
+)
+from glasslog.store.columns import LISTS, SCALARS, HotColumn
+
+DB_FILE = "glasslog.duckdb"
+DIALECT = "duckdb"
+_MIN_SLICE = timedelta(hours=1)
+_SLICE_GROWTH = 4
+
+
+class StoreLocked(GlasslogError):
+    """The data directory is held by another process (normally a running `glasslog serve`)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            "E0000009",
+            f"the data directory {path.parent} is in use by another glasslog process (a running server?). "
+            "Stop it, or use its HTTP API (for example `curl`/`glasslog search --url`), then try again.",
+            status=503,
+        )
+
+
+def _json_path(path: tuple[str, ...]) -> str:
+    return "$." + ".".join(path)
+
+
+def _lowered(col: HotColumn, expr: str) -> str:
+    return f"lower({expr})" if col.case == "lower" else expr
+
+
+def _ddl() -> str:
+    cols = ["org VARCHAR NOT NULL", "seq BIGINT NOT NULL", "published TIMESTAMP NOT NULL"]
+    cols += [f"{c.column} VARCHAR" for c in SCALARS]
+    for lst in LISTS:
+        members = ", ".join(f"{m.column} VARCHAR" for m in lst.members)
+        cols.append(f"{lst.column} STRUCT({members})[]")
+    cols += ["lat DOUBLE", "lon DOUBLE", "raw VARCHAR USING COMPRESSION zstd"]
+    return "CREATE TABLE IF NOT EXISTS events (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+def _insert_select() -> str:
+    """INSERT ... SELECT deriving every hot column from the staged raw JSON (one JSON parse per row for the
+    scalars: json_extract_string with a list of paths)."""
+    paths = ", ".join(f"'{_json_path(c.path)}'" for c in SCALARS)
+    scalar_exprs = [_lowered(c, f"v[{i + 1}]") for i, c in enumerate(SCALARS)]
+    list_exprs = []
+    for lst in LISTS:
+        fields = ", ".join(
+            f"{m.column} := {_lowered(m, f'json_extract_string(e, {_sq(_json_path(m.path))})')}"
+            for m in lst.members
+        )
+        list_exprs.append(
+            f"list_transform(json_extract(raw, '{_json_path(lst.path)}[*]'), lambda e: struct_pack({fields}))"
+        )
+    geo = "$.client.geographicalContext.geolocation"
+    select = ", ".join(
+        ["?", "seq", "published", *scalar_exprs, *list_exprs,
+         f"TRY_CAST(json_extract_string(raw, '{geo}.lat') AS DOUBLE)",
+         f"TRY_CAST(json_extract_string(raw, '{geo}.lon') AS DOUBLE)", "raw"]
+    )
+    columns = ", ".join(
+        ["org", "seq", "published", *(c.column for c in SCALARS), *(lst.column for lst in LISTS),
+         "lat", "lon", "raw"]
+    )
+    return (
+        f"INSERT INTO events ({columns})\n"
+        f"SELECT {select} FROM (\n"
+        f"  SELECT s.*, json_extract_string(s.raw, [{paths}]) AS v FROM (\n"
+        f"    SELECT b.*, ? + row_number() OVER (ORDER BY b.published, b.ord) AS seq FROM staged b\n"
+        f"    WHERE b.uuid NOT IN (SELECT uuid FROM events WHERE org = ? AND published BETWEEN ? AND ?)\n"
+        f"  ) s\n)"
+    )
+
+
+def _sq(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _naive(dt: datetime) -> datetime:
+    """DuckDB TIMESTAMP holds UTC without a zone."""
+    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
+
+
+def _aware(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
+class DuckDBStore:
+    """The Store protocol over one DuckDB database file."""
+
+    def __init__(self, data_dir: str | Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.data_dir / DB_FILE
+        try:
+            self._con = duckdb.connect(str(self.path))
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLocked(self.path) from None
+            raise
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._con.execute(_ddl())
+        self._con.execute(
+            "CREATE TABLE IF NOT EXISTS meta (org VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
+            "key VARCHAR NOT NULL, value VARCHAR NOT NULL, PRIMARY KEY (org, kind, key))"
+        )
+        self._insert_sql = _insert_select()
+        self._seq = int(self._con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+        self._closed = False
+
+    # -- connections ------------------------------------------------------------------------------------
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor per thread: DuckDB connections are not shared across threads, cursors are cheap."""
+        cur = getattr(self._local, "cur", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cur = cur
+        return cur
+
+    # -- writing ----------------------------------------------------------------------------------------
+
+    def ingest(self, org: str, events: Sequence[ValidEvent]) -> IngestResult:
+        result = IngestResult()
+        if not events:
+            return result
+        seen: set[str] = set()
+        batch: list[ValidEvent] = []
+        for ev in events:
+            if ev.uuid in seen:
+                result.duplicates += 1
+                continue
+            seen.add(ev.uuid)
+            batch.append(ev)
+        staged = pa.table(
+            {
+                "ord": pa.array(range(len(batch)), pa.int64()),
+                "uuid": pa.array([e.uuid for e in batch], pa.string()),
+                "published": pa.array([_naive(e.published) for e in batch], pa.timestamp("us")),
+                "raw": pa.array([e.raw.decode() for e in batch], pa.string()),
+            }
+        )
+        lo = min(e.published for e in batch)
+        hi = max(e.published for e in batch)
+        with self._write_lock:
+            cur = self._cursor()
+            cur.register("staged", staged)
+            try:
+                cur.execute("BEGIN")
+                base = self._seq
+                inserted = cur.execute(self._insert_sql, [org, base, org, _naive(lo), _naive(hi)]).fetchone()[0]
+                cur.execute("COMMIT")
+            except Exception:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.unregister("staged")
+            self._seq = base + int(inserted)
+        result.accepted = int(inserted)
+        result.duplicates += len(batch) - result.accepted
+        if result.accepted:
+            result.first_seq, result.last_seq = base + 1, base + result.accepted
+        return result
+
+    def delete_before(self, org: str, cutoff: datetime) -> int:
+        with self._write_lock:
+            row = self._cursor().execute(
+                "DELETE FROM events WHERE org = ? AND published < ?", [org, _naive(cutoff)]
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    # -- conditions -------------------------------------------------------------------------------------
+
+    def _where(self, org: str, query: SearchQuery, *, lo: datetime | None = None,
+               hi: datetime | None = None, keyset: bool = True) -> tuple[str, list[Any]]:
+        """The one place conditions are assembled; the org guard always comes first."""
+        parts = ["org = ?"]
+        params: list[Any] = [org]
+        since = lo if lo is not None else query.since
+        until = hi if hi is not None else query.until
+        if since is not None:
+            parts.append("published >= ?")
+            params.append(_naive(since))
+        if until is not None:
+            parts.append("published < ?")
+            params.append(_naive(until))
+        if query.mode == "polling" and query.after_seq is not None:
+            parts.append("seq > ?")
+            params.append(query.after_seq)
+        if keyset and query.mode == "bounded" and query.after is not None:
+            ts, uid = query.after
+            cmp = ">" if query.order == "ASCENDING" else "<"
+            parts.append(f"(published {cmp} ? OR (published = ? AND uuid {cmp} ?))")
+            params += [_naive(ts), _naive(ts), uid]
+        if query.filter is not None:
+            from glasslog.query import compile_filter
+
+            sql, fparams = compile_filter(query.filter, DIALECT)
+            parts.append(f"({sql})")
+            params += fparams
+        if query.keywords:
+            from glasslog.query import compile_keywords_prefilter
+
+            sql, kparams = compile_keywords_prefilter(query.keywords, DIALECT)
+            parts.append(f"({sql})")
+            params += kparams
+        return " AND ".join(parts), params
+
+    def _order(self, query: SearchQuery) -> str:
+        if query.mode == "polling":
+            return "seq ASC"
+        d = "ASC" if query.order == "ASCENDING" else "DESC"
+        return f"published {d}, uuid {d}"
+
+    # -- reading ----------------------------------------------------------------------------------------
+
+    def _fetch(self, sql: str, params: list[Any]) -> list[StoredEvent]:
+        rows = self._cursor().execute(sql, params).fetchall()
+        return [StoredEvent(seq, _aware(pub), uid, raw.encode()) for seq, pub, uid, raw in rows]
+
+    def _run(self, org: str, query: SearchQuery, want: int | None, lo: datetime | None = None,
+             hi: datetime | None = None) -> list[StoredEvent]:
+        """Up to `want` verified matches in one time range, continuing past rows the keyword check drops."""
+        out: list[StoredEvent] = []
+        q = query
+        while True:
+            where, params = self._where(org, q, lo=lo, hi=hi)
+            chunk = None if want is None else max((want - len(out)) * (4 if q.keywords else 1), 256)
+            sql = f"SELECT seq, published, uuid, raw FROM events WHERE {where} ORDER BY {self._order(q)}"
+            if chunk is not None:
+                sql += f" LIMIT {int(chunk)}"
+            rows = self._fetch(sql, params)
+            if q.keywords:
+                from glasslog.query import matches_keywords
+
+                out += [r for r in rows if matches_keywords(q.keywords, orjson.loads(r.raw))]
+            else:
+                out += rows
+            if want is not None and len(out) >= want:
+                return out[:want]
+            if chunk is None or len(rows) < chunk:
+                return out
+            last = rows[-1]
+            q = _advance(q, last)
+
+    def search(self, org: str, query: SearchQuery) -> Page:
+        if query.limit == 0:
+            return Page([], has_more=False)
+        want = None if query.limit is None else query.limit + 1
+        if query.mode == "polling" or want is None or query.since is None or query.until is None:
+            rows = self._run(org, query, want)
+        else:
+            rows = self._sliced(org, query, want)
+        has_more = want is not None and len(rows) >= want
+        return Page(rows[: query.limit] if query.limit is not None else rows, has_more=has_more)
+
+    def _sliced(self, org: str, query: SearchQuery, want: int) -> list[StoredEvent]:
+        """Walk the range in growing time slices from the end the order starts at."""
+        assert query.since is not None and query.until is not None
+        since, until = query.since, query.until
+        if query.after is not None:  # the cursor already bounds one end
+            ts = _aware(query.after[0])
+            if query.order == "ASCENDING":
+                since = max(since, ts)
+            else:
+                until = min(until, ts + timedelta(microseconds=1))
+        width = max(_MIN_SLICE, (until - since) / 256)
+        out: list[StoredEvent] = []
+        descending = query.order == "DESCENDING"
+        edge = until if descending else since
+        while len(out) < want:
+            if descending:
+                lo, hi = max(since, edge - width), edge
+            else:
+                lo, hi = edge, min(until, edge + width)
+            if lo >= hi:
+                break
+            out += self._run(org, query, want - len(out), lo=lo, hi=hi)
+            edge = lo if descending else hi
+            width *= _SLICE_GROWTH
+        return out
+
+    def iter_search(self, org: str, query: SearchQuery, batch: int = 5000) -> Iterator[StoredEvent]:
+        q = _with(query, limit=batch)
+        while True:
+            rows = self._run(org, q, batch)
+            yield from rows
+            if len(rows) < batch:
+                return
+            q = _advance(q, rows[-1])
+
+    def count(self, org: str, query: SearchQuery) -> int:
+        if query.keywords:
+            return sum(1 for _ in self.iter_search(org, query))
+        where, params = self._where(org, query)
+        return int(self._cursor().execute(f"SELECT count(*) FROM events WHERE {where}", params).fetchone()[0])
+
+    def histogram(self, org: str, query: SearchQuery, bucket_seconds: int) -> list[Bucket]:
+        size = max(1, int(bucket_seconds))
+        if query.keywords:
+            counts: dict[int, int] = {}
+            for ev in self.iter_search(org, query):
+                key = int(ev.published.timestamp()) // size * size
+                counts[key] = counts.get(key, 0) + 1
+            return [Bucket(datetime.fromtimestamp(k, UTC), n) for k, n in sorted(counts.items())]
+        where, params = self._where(org, query)
+        rows = self._cursor().execute(
+            f"SELECT (epoch(published)::BIGINT // {size}) * {size} AS b, count(*) FROM events "
+            f"WHERE {where} GROUP BY b ORDER BY b",
+            params,
+        ).fetchall()
+        return [Bucket(datetime.fromtimestamp(int(b), UTC), int(n)) for b, n in rows]
+
+    def top_values(self, org: str, query: SearchQuery, path: str, limit: int = 10) -> list[tuple[Any, int]]:
+        from glasslog.query import value_expression
+
+        expr, is_list = value_expression(path, DIALECT)
+        where, params = self._where(org, query)
+        if query.keywords:
+            raise GlasslogError("E0000001", "keyword search (q) is not supported for trends; use a filter")
+        if is_list:
+            sql = (f"SELECT v, count(*) AS n FROM (SELECT unnest({expr}) AS v FROM events WHERE {where}) "
+                   f"WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {int(limit)}")
+        else:
+            sql = (f"SELECT {expr} AS v, count(*) AS n FROM events WHERE {where} AND v IS NOT NULL "
+                   f"GROUP BY v ORDER BY n DESC, v LIMIT {int(limit)}")
+        return [(v, int(n)) for v, n in self._cursor().execute(sql, params).fetchall()]
+
+    def sql(self, org: str, query: SearchQuery, select: str, tail: str = "") -> list[tuple[Any, ...]]:
+        """Run a custom aggregate over the org's matching events. `select` and `tail` are code, never user
+        input; the WHERE clause (and so the org guard) still comes from `_where`."""
+        where, params = self._where(org, query)
+        return self._cursor().execute(f"SELECT {select} FROM events WHERE {where} {tail}", params).fetchall()
+
+    def max_seq(self) -> int:
+        return self._seq
+
+    def orgs(self) -> list[str]:
+        rows = self._cursor().execute(
+            "SELECT DISTINCT org FROM events UNION SELECT DISTINCT org FROM meta ORDER BY 1"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def event_count(self, org: str) -> int:
+        return int(self._cursor().execute("SELECT count(*) FROM events WHERE org = ?", [org]).fetchone()[0])
+
+    # -- metadata ---------------------------------------------------------------------------------------
+
+    def put_meta(self, org: str, kind: str, key: str, value: dict[str, Any]) -> None:
+        with self._write_lock:
+            self._cursor().execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?)", [org, kind, key, orjson.dumps(value).decode()]
+            )
+
+    def get_meta(self, org: str, kind: str, key: str) -> dict[str, Any] | None:
+        row = self._cursor().execute(
+            "SELECT value FROM meta WHERE org = ? AND kind = ? AND key = ?", [org, kind, key]
+        ).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def list_meta(self, org: str, kind: str) -> list[tuple[str, dict[str, Any]]]:
+        rows = self._cursor().execute(
+            "SELECT key, value FROM meta WHERE org = ? AND kind = ? ORDER BY key", [org, kind]
+        ).fetchall()
+        return [(k, orjson.loads(v)) for k, v in rows]
+
+    def find_meta(self, kind: str, key: str) -> tuple[str, dict[str, Any]] | None:
+        """Look a document up by kind and key across orgs (a token hash names its org)."""
+        row = self._cursor().execute(
+            "SELECT org, value FROM meta WHERE kind = ? AND key = ?", [kind, key]
+        ).fetchone()
+        return (row[0], orjson.loads(row[1])) if row else None
+
+    def delete_meta(self, org: str, kind: str, key: str) -> bool:
+        with self._write_lock:
+            row = self._cursor().execute(
+                "DELETE FROM meta WHERE org = ? AND kind = ? AND key = ?", [org, kind, key]
+            ).fetchone()
+        return bool(row and row[0])
+
+    def checkpoint(self) -> None:
+        with self._write_lock:
+            self._cursor().execute("CHECKPOINT")
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._con.close()
+
+
+def _with(query: SearchQuery, **changes: Any) -> SearchQuery:
+    from dataclasses import replace
+
+    return replace(query, **changes)
+
+
+def _advance(query: SearchQuery, last: StoredEvent) -> SearchQuery:
+    """The same query continuing after `last` (keyset for bounded, seq for polling)."""
+    if query.mode == "polling":
+        return _with(query, after_seq=last.seq)
+    return _with(query, after=(last.published, last.uuid))

@@ -1,0 +1,196 @@
+"""The DuckDB store on a real database file: durability, dedupe, sequence, paging, tenancy, retention."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import pytest
+
+import glasslog
+from glasslog.errors import GlasslogError
+from glasslog.events.validate import validate_event
+from glasslog.store.base import SearchQuery
+from glasslog.store.duckdb_store import DuckDBStore, StoreLocked
+from tests.conftest import make_event, sample_events
+
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+WIDE = {"since": "2000-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z"}
+
+
+def spread(n: int, days: float = 90, seed: int = 1) -> list[dict]:
+    rng = random.Random(seed)
+    return [make_event(when=T0 + timedelta(seconds=rng.uniform(0, days * 86400))) for _ in range(n)]
+
+
+def test_roundtrip_is_json_equal_and_reimport_is_noop(tmp_path):
+    events = sample_events()
+    with glasslog.open(tmp_path / "d") as log:
+        first = log.ingest(events, org="acme")
+        assert first.accepted == len({e["uuid"] for e in events}) == 10
+        assert first.duplicates == 16
+        again = log.ingest(events, org="acme")
+        assert (again.accepted, again.duplicates) == (0, 26)
+        got = log.search(org="acme", limit=None, **WIDE)
+    by_uuid = {}
+    for e in events:
+        by_uuid.setdefault(e["uuid"], e)  # the first occurrence is the one kept
+    assert sorted(got, key=lambda e: e["uuid"]) == sorted(by_uuid.values(), key=lambda e: e["uuid"])
+
+
+def test_events_survive_reopen_and_seq_keeps_increasing(tmp_path):
+    log = glasslog.open(tmp_path)
+    r1 = log.ingest(spread(50), org="a")
+    log.close()
+    log = glasslog.open(tmp_path)
+    r2 = log.ingest(spread(30, seed=2), org="a")
+    assert (r1.first_seq, r1.last_seq) == (1, 50)
+    assert (r2.first_seq, r2.last_seq) == (51, 80)
+    assert len(log.search(org="a", limit=None, **WIDE)) == 80
+    log.close()
+
+
+def test_orgs_are_isolated(tmp_path):
+    with glasslog.open(tmp_path) as log:
+        ev = make_event()
+        log.ingest([ev], org="a")
+        assert log.ingest([ev], org="b").accepted == 1  # the same uuid in another org is another event
+        log.ingest([make_event()], org="b")
+        assert [e["uuid"] for e in log.search(org="a")] == [ev["uuid"]]
+        assert len(log.search(org="b")) == 2
+        assert log.search(org="c") == []
+
+
+@pytest.mark.parametrize("order", ["ASCENDING", "DESCENDING"])
+def test_keyset_paging_over_slices_has_no_gaps_or_duplicates(tmp_path, order):
+    events = spread(700)
+    same_instant = [make_event(when=T0 + timedelta(days=3)) for _ in range(40)]  # ties broken by uuid
+    store = DuckDBStore(tmp_path)
+    store.ingest("o", [validate_event(e) for e in events + same_instant])
+    base = SearchQuery(since=T0 - timedelta(days=1), until=T0 + timedelta(days=91), limit=37, order=order)
+    seen: list[str] = []
+    q = base
+    while True:
+        page = store.search("o", q)
+        seen += [e.uuid for e in page.events]
+        if not page.has_more:
+            break
+        last = page.events[-1]
+        q = SearchQuery(since=base.since, until=base.until, limit=37, order=order, after=(last.published, last.uuid))
+    expected = sorted(events + same_instant, key=lambda e: (e["published"], e["uuid"]),
+                      reverse=order == "DESCENDING")
+    assert seen == [e["uuid"] for e in expected]
+    store.close()
+
+
+def test_newest_page_from_sliced_search_matches_full_sort(tmp_path):
+    events = spread(2000, days=90)
+    with glasslog.open(tmp_path) as log:
+        log.ingest(events, org="o")
+        got = log.search(org="o", since=T0, until=T0 + timedelta(days=90), limit=100, sort_order="DESCENDING")
+    newest = sorted(events, key=lambda e: (e["published"], e["uuid"]), reverse=True)[:100]
+    assert [e["uuid"] for e in got] == [e["uuid"] for e in newest]
+
+
+def test_default_window_is_seven_days_before_until(tmp_path):
+    now = datetime.now(UTC)
+    recent = make_event(when=now - timedelta(days=6))
+    old = make_event(when=now - timedelta(days=8))
+    with glasslog.open(tmp_path) as log:
+        log.ingest([recent, old], org="o")
+        assert [e["uuid"] for e in log.search(org="o")] == [recent["uuid"]]
+        until = (now - timedelta(days=7)).isoformat()
+        assert [e["uuid"] for e in log.search(org="o", until=until)] == [old["uuid"]]
+
+
+def test_polling_follows_commit_order_not_published(tmp_path):
+    store = DuckDBStore(tmp_path)
+    new = make_event(when=T0 + timedelta(days=2))
+    late = make_event(when=T0)  # arrives later but happened earlier
+    store.ingest("o", [validate_event(new)])
+    poll = SearchQuery(mode="polling", since=T0 - timedelta(days=1), limit=10, after_seq=0)
+    page1 = store.search("o", poll)
+    assert [e.uuid for e in page1.events] == [new["uuid"]]
+    store.ingest("o", [validate_event(late)])
+    page2 = store.search("o", SearchQuery(mode="polling", since=poll.since, limit=10,
+                                          after_seq=page1.events[-1].seq))
+    assert [e.uuid for e in page2.events] == [late["uuid"]]
+    store.close()
+
+
+def test_hot_columns_are_derived_with_their_case_rules(tmp_path):
+    ev = make_event(
+        eventType="User.Session.Start",
+        target=[{"id": "0oaABC", "type": "AppInstance", "displayName": "Box", "alternateId": "BOX"}, "odd"],
+        request={"ipChain": [{"ip": "10.0.0.1", "geographicalContext": {"country": "United States"}}]},
+        authenticationContext={"externalSessionId": "102AbC"},
+    )
+    ev["client"]["geographicalContext"] = {"geolocation": {"lat": 37.5, "lon": -122.25}}
+    store = DuckDBStore(tmp_path)
+    store.ingest("o", [validate_event(ev)])
+    row = store.sql("o", SearchQuery(), "event_type, external_session_id, targets, ip_chain, lat, lon")[0]
+    assert row[0] == "user.session.start" and row[1] == "102AbC"
+    assert row[2][0] == {"id": "0oaABC", "type": "appinstance", "alternate_id": "box", "display_name": "box"}
+    assert row[2][1] == {"id": None, "type": None, "alternate_id": None, "display_name": None}
+    assert row[3][0]["country"] == "united states" and row[4:] == (37.5, -122.25)
+    store.close()
+
+
+def test_retention_hides_then_drops_old_events(tmp_path):
+    now = datetime.now(UTC)
+    old, new = make_event(when=now - timedelta(days=100)), make_event(when=now - timedelta(days=1))
+    with glasslog.open(tmp_path) as log:
+        log.ingest([old, new], org="o")
+        assert len(log.search(org="o", since=now - timedelta(days=365))) == 2  # default: keep forever
+        log.set_retention("o", 90)
+        assert [e["uuid"] for e in log.search(org="o", since=now - timedelta(days=365))] == [new["uuid"]]
+        assert log.enforce_retention("o") == 1
+        log.set_retention("o", 0)
+        assert [e["uuid"] for e in log.search(org="o", since=now - timedelta(days=365))] == [new["uuid"]]
+        with pytest.raises(GlasslogError):
+            log.set_retention("o", -1)
+
+
+def test_meta_documents(tmp_path):
+    store = DuckDBStore(tmp_path)
+    store.put_meta("o", "saved", "x", {"filter": "a"})
+    store.put_meta("o", "saved", "x", {"filter": "b"})
+    store.put_meta("p", "saved", "y", {"filter": "c"})
+    assert store.get_meta("o", "saved", "x") == {"filter": "b"}
+    assert store.list_meta("o", "saved") == [("x", {"filter": "b"})]
+    assert store.find_meta("saved", "y") == ("p", {"filter": "c"})
+    assert store.delete_meta("o", "saved", "x") and not store.delete_meta("o", "saved", "x")
+    assert store.orgs() == ["p"]
+    store.close()
+
+
+def test_second_process_gets_a_plain_message_not_a_lock_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import glasslog, sys, time; log = glasslog.open({str(tmp_path)!r}); print('ready', flush=True); "
+         "time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreLocked) as info:
+            DuckDBStore(tmp_path)
+        assert "in use by another glasslog process" in str(info.value.detail)
+    finally:
+        holder.kill()
+
+
+def test_histogram_and_count(tmp_path):
+    events = [make_event(when=T0 + timedelta(minutes=m)) for m in (0, 1, 59, 60, 61, 125)]
+    store = DuckDBStore(tmp_path)
+    store.ingest("o", [validate_event(e) for e in events])
+    q = SearchQuery(since=T0, until=T0 + timedelta(days=1))
+    assert store.count("o", q) == 6
+    assert [(b.start, b.count) for b in store.histogram("o", q, 3600)] == [
+        (T0, 3), (T0 + timedelta(hours=1), 2), (T0 + timedelta(hours=2), 1)]
+    raw = store.search("o", SearchQuery(since=T0, until=T0 + timedelta(days=1), limit=1)).events[0].raw
+    assert orjson.loads(raw)["uuid"] == events[0]["uuid"]
+    store.close()
