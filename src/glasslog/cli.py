@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -34,7 +34,7 @@ StoreOpt = Annotated[str | None, typer.Option("--store", help="Store URL (duckdb
 OrgOpt = Annotated[str, typer.Option("--org", help="Org (tenant) name (env GLASSLOG_ORG).")]
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     ndjson = "ndjson"
     json = "json"
@@ -192,3 +192,6 @@ def _register_parts() -> None:
 
 
 _register_parts()
+
+if __name__ == "__main__":
+    app()

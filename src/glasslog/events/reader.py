@@ -88,44 +88,42 @@ def _looks_like_ndjson(data: bytes) -> bool:
 
 def read_stream(stream: IO[bytes]) -> Iterator[Record]:
     """Stream records from a file: NDJSON line by line in constant memory; a JSON document whole."""
-    head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
-    if head == GZIP_MAGIC:
+    for index, rec, _line in read_stream_lines(stream):
+        yield index, rec
+
+
+def read_stream_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, bytes | None]]:
+    """Like read_stream, with each NDJSON record's own line (so it can be stored without re-encoding)."""
+    if hasattr(stream, "peek") and stream.peek(2)[:2] == GZIP_MAGIC:
         stream = gzip.GzipFile(fileobj=stream)  # type: ignore[assignment]
-    buffered = io.BufferedReader(stream) if not hasattr(stream, "peek") else stream  # type: ignore[arg-type]
+    buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)  # type: ignore[arg-type]
     first = buffered.peek(4096).lstrip()[:1]
     if first == b"[":
-        yield from enumerate(_unwrap(_load_whole(buffered)))
+        for index, rec in enumerate(_unwrap(_load_whole(buffered))):
+            yield index, rec, None
         return
     index = 0
-    pending: list[bytes] = []
-    for line in buffered:
+    lines = iter(buffered)
+    for line in lines:
         if not line.strip():
             continue
-        if index == 0 and not pending and line.lstrip()[:1] == b"{":
-            # A pretty-printed single object spans lines; NDJSON does not. Try the line alone first.
-            try:
-                yield 0, orjson.loads(line)
-                index = 1
-                continue
-            except orjson.JSONDecodeError:
-                pending.append(line)
-                continue
-        if pending:
-            pending.append(line)
-            continue
-        yield _ndjson_line(index, line)
-        index += 1
-    if pending:
-        whole = b"".join(pending)
         try:
-            doc = orjson.loads(whole)
-        except orjson.JSONDecodeError:
-            # Not one multi-line document: treat every line as an NDJSON record.
-            for i, ln in enumerate(whole.splitlines()):
-                if ln.strip():
-                    yield _ndjson_line(index + i, ln)
-            return
-        yield from enumerate(_unwrap(doc))
+            yield index, orjson.loads(line), line
+        except orjson.JSONDecodeError as exc:
+            if index == 0 and line.lstrip()[:1] == b"{":
+                # Perhaps one pretty-printed document spanning lines rather than NDJSON.
+                rest = line + b"".join(lines)
+                try:
+                    doc = orjson.loads(rest)
+                except orjson.JSONDecodeError:
+                    for i, ln in enumerate(x for x in rest.splitlines() if x.strip()):
+                        yield (*_ndjson_line(i, ln), ln)
+                    return
+                for i, rec in enumerate(_unwrap(doc)):
+                    yield i, rec, None
+                return
+            yield index, Rejected(index, f"record {index}: malformed JSON: {exc}"), line
+        index += 1
 
 
 def _load_whole(stream: IO[bytes]) -> Any:

@@ -15,6 +15,12 @@ def parse_rfc3339(text: str) -> datetime:
     """Parse an RFC 3339 timestamp to an aware UTC datetime; raises ValueError saying what is wrong."""
     if not isinstance(text, str):
         raise ValueError("must be an RFC 3339 string")
+    if len(text) == 24 and text[10] == "T" and text[23] == "Z" and text[19] == ".":
+        # Okta's own form (2024-08-13T15:58:20.353Z): the C parser is ten times faster than the regex.
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # fall through for the precise message
     m = _RFC3339.match(text.strip())
     if not m:
         raise ValueError(f"'{text[:64]}' is not an RFC 3339 timestamp (e.g. 2024-08-13T15:58:20.353Z)")

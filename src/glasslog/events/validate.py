@@ -19,8 +19,13 @@ MAX_EVENT_TYPE = 255
 MAX_UUID = 255
 
 
-def validate_event(obj: Any, index: int = 0) -> ValidEvent | Rejected:
-    """Check one parsed record; a Rejected names the field and the reason."""
+def validate_event(obj: Any, index: int = 0, raw: bytes | None = None, keep: bool = True) -> ValidEvent | Rejected:
+    """Check one parsed record; a Rejected names the field and the reason.
+
+    `raw` is the record's own JSON text when the caller has it (an NDJSON line): kept as is unless it uses
+    \\u escapes, which are normalised so that keyword prefilters over the stored text see real characters.
+    `keep=False` drops the parsed object from the result (bulk import holds only the text: a parsed event
+    costs ten times its text in memory)."""
     if not isinstance(obj, dict):
         return Rejected(index, f"record {index}: a LogEvent must be a JSON object, not {_json_kind(obj)}")
     uuid = obj.get("uuid")
@@ -42,11 +47,13 @@ def validate_event(obj: Any, index: int = 0) -> ValidEvent | Rejected:
         when = parse_rfc3339(published)
     except ValueError as exc:
         return Rejected(index, f"record {index}: published: {exc}")
+    if raw is not None and b"\\u" not in raw:
+        return ValidEvent(obj=obj if keep else {}, raw=raw.strip(), uuid=uuid, published=when)
     try:
         raw = orjson.dumps(obj)
     except (TypeError, orjson.JSONEncodeError) as exc:  # pragma: no cover - parsed JSON always re-encodes
         return Rejected(index, f"record {index}: cannot be encoded as JSON: {exc}")
-    return ValidEvent(obj=obj, raw=raw, uuid=uuid, published=when)
+    return ValidEvent(obj=obj if keep else {}, raw=raw, uuid=uuid, published=when)
 
 
 def validate_records(records: Iterable[tuple[int, Any]]) -> tuple[list[ValidEvent], list[Rejected]]:

@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol
 SortOrder = Literal["ASCENDING", "DESCENDING"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ValidEvent:
     """An event that passed validation: its parsed form, its JSON text to keep, and the fields the store needs
     before any SQL runs (the dedupe key and the time)."""
@@ -68,7 +68,7 @@ class SearchQuery:
     after_seq: int | None = None  # polling cursor: the last seq returned (or the seq to start after)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StoredEvent:
     seq: int
     published: datetime  # UTC, timezone-aware

@@ -69,26 +69,45 @@ def _ddl() -> str:
     return "CREATE TABLE IF NOT EXISTS events (\n  " + ",\n  ".join(cols) + "\n)"
 
 
+def _transform_schema() -> str:
+    """One json_transform schema covering every hot attribute, so each event's JSON is parsed once at ingest.
+    Non-strict json_transform gives scalars exactly as json_extract_string does (strings as they are, other
+    values as JSON text, null as NULL) and NULL where the JSON has another shape than the schema."""
+    root: dict = {}
+
+    def put(tree: dict, path: tuple[str, ...], leaf: object) -> None:
+        for key in path[:-1]:
+            node = tree.setdefault(key, {})
+            if not isinstance(node, dict):  # pragma: no cover - columns.py has no such clash
+                raise ValueError(f"hot path clash at {path}")
+            tree = node
+        tree[path[-1]] = leaf
+
+    for c in SCALARS:
+        put(root, c.path, "VARCHAR")
+    for lst in LISTS:
+        element: dict = {}
+        for m in lst.members:
+            put(element, m.path, "VARCHAR")
+        put(root, lst.path, [element])
+    put(root, ("client", "geographicalContext", "geolocation", "lat"), "DOUBLE")
+    put(root, ("client", "geographicalContext", "geolocation", "lon"), "DOUBLE")
+    return orjson.dumps(root).decode()
+
+
 def _insert_select() -> str:
-    """INSERT ... SELECT deriving every hot column from the staged raw JSON (one JSON parse per row for the
-    scalars: json_extract_string with a list of paths)."""
-    paths = ", ".join(f"'{_json_path(c.path)}'" for c in SCALARS)
-    scalar_exprs = [_lowered(c, f"v[{i + 1}]") for i, c in enumerate(SCALARS)]
+    """INSERT ... SELECT deriving every hot column from the staged raw JSON in one parse per event."""
+    def ref(path: tuple[str, ...], base: str = "j") -> str:
+        return base + "".join(f".{_ident(p)}" for p in path)
+
+    scalar_exprs = [_lowered(c, ref(c.path)) for c in SCALARS]
     list_exprs = []
     for lst in LISTS:
-        fields = ", ".join(
-            f"{m.column} := {_lowered(m, f'json_extract_string(e, {_sq(_json_path(m.path))})')}"
-            for m in lst.members
-        )
-        list_exprs.append(
-            f"list_transform(json_extract(raw, '{_json_path(lst.path)}[*]'), lambda e: struct_pack({fields}))"
-        )
-    geo = "$.client.geographicalContext.geolocation"
-    select = ", ".join(
-        ["?", "seq", "published", *scalar_exprs, *list_exprs,
-         f"TRY_CAST(json_extract_string(raw, '{geo}.lat') AS DOUBLE)",
-         f"TRY_CAST(json_extract_string(raw, '{geo}.lon') AS DOUBLE)", "raw"]
-    )
+        fields = ", ".join(f"{m.column} := {_lowered(m, ref(m.path, 'e'))}" for m in lst.members)
+        list_exprs.append(f"list_transform({ref(lst.path)}, lambda e: struct_pack({fields}))")
+    geo = ("client", "geographicalContext", "geolocation")
+    select = ", ".join(["?", "seq", "published", *scalar_exprs, *list_exprs, ref((*geo, "lat")),
+                        ref((*geo, "lon")), "raw"])
     columns = ", ".join(
         ["org", "seq", "published", *(c.column for c in SCALARS), *(lst.column for lst in LISTS),
          "lat", "lon", "raw"]
@@ -96,11 +115,12 @@ def _insert_select() -> str:
     return (
         f"INSERT INTO events ({columns})\n"
         f"SELECT {select} FROM (\n"
-        f"  SELECT s.*, json_extract_string(s.raw, [{paths}]) AS v FROM (\n"
-        f"    SELECT b.*, ? + row_number() OVER (ORDER BY b.published, b.ord) AS seq FROM staged b\n"
-        f"    WHERE b.uuid NOT IN (SELECT uuid FROM events WHERE org = ? AND published BETWEEN ? AND ?)\n"
-        f"  ) s\n)"
+        f"  SELECT s.*, json_transform(s.raw, {_sq(_transform_schema())}) AS j FROM staged s\n)"
     )
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _sq(text: str) -> str:
@@ -110,6 +130,13 @@ def _sq(text: str) -> str:
 def _naive(dt: datetime) -> datetime:
     """DuckDB TIMESTAMP holds UTC without a zone."""
     return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _micros(dt: datetime) -> int:
+    return (dt - _EPOCH) // timedelta(microseconds=1)
 
 
 def _aware(dt: datetime) -> datetime:
@@ -164,34 +191,47 @@ class DuckDBStore:
                 continue
             seen.add(ev.uuid)
             batch.append(ev)
-        staged = pa.table(
-            {
-                "ord": pa.array(range(len(batch)), pa.int64()),
-                "uuid": pa.array([e.uuid for e in batch], pa.string()),
-                "published": pa.array([_naive(e.published) for e in batch], pa.timestamp("us")),
-                "raw": pa.array([e.raw.decode() for e in batch], pa.string()),
-            }
-        )
         lo = min(e.published for e in batch)
         hi = max(e.published for e in batch)
         with self._write_lock:
             cur = self._cursor()
+            cur.register("probe", pa.table({"uuid": pa.array([e.uuid for e in batch], pa.string())}))
+            try:
+                # The same event always carries the same `published`, so the probe only reads row groups whose
+                # time range overlaps the batch: cheap when producers send roughly in time order.
+                existing = {r[0] for r in cur.execute(
+                    "SELECT uuid FROM events WHERE org = ? AND published BETWEEN ? AND ? "
+                    "AND uuid IN (SELECT uuid FROM probe)", [org, _naive(lo), _naive(hi)]).fetchall()}
+            finally:
+                cur.unregister("probe")
+            fresh = [e for e in batch if e.uuid not in existing] if existing else batch
+            result.duplicates += len(batch) - len(fresh)
+            if not fresh:
+                return result
+            # Persistence order within a batch follows `published`, so readers polling by seq see time order.
+            fresh.sort(key=lambda e: e.published)
+            base = self._seq
+            staged = pa.table(
+                {
+                    "seq": pa.array(range(base + 1, base + 1 + len(fresh)), pa.int64()),
+                    "published": pa.array([_micros(e.published) for e in fresh], pa.int64()).cast(
+                        pa.timestamp("us")),
+                    "raw": pa.array([e.raw for e in fresh], pa.binary()).cast(pa.string()),
+                }
+            )
             cur.register("staged", staged)
             try:
                 cur.execute("BEGIN")
-                base = self._seq
-                inserted = cur.execute(self._insert_sql, [org, base, org, _naive(lo), _naive(hi)]).fetchone()[0]
+                cur.execute(self._insert_sql, [org])
                 cur.execute("COMMIT")
             except Exception:
                 cur.execute("ROLLBACK")
                 raise
             finally:
                 cur.unregister("staged")
-            self._seq = base + int(inserted)
-        result.accepted = int(inserted)
-        result.duplicates += len(batch) - result.accepted
-        if result.accepted:
-            result.first_seq, result.last_seq = base + 1, base + result.accepted
+            self._seq = base + len(fresh)
+        result.accepted = len(fresh)
+        result.first_seq, result.last_seq = base + 1, base + len(fresh)
         return result
 
     def delete_before(self, org: str, cutoff: datetime) -> int:

@@ -1,0 +1,5 @@
+"""`python -m glasslog` is the `glasslog` command."""
+
+from glasslog.cli import app
+
+app()
