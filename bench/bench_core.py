@@ -240,7 +240,8 @@ def main() -> None:
     args = ap.parse_args()
 
     ndjson = generate(args.users, args.days, args.seed)
-    events = sum(1 for _ in open(ndjson, "rb"))
+    with open(ndjson, "rb") as fh:
+        events = sum(1 for _ in fh)
     size = ndjson.stat().st_size
     work = Path(args.work or tempfile.mkdtemp(prefix="glasslog-bench-"))
     work.mkdir(parents=True, exist_ok=True)

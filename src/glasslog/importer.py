@@ -79,7 +79,8 @@ def _import(log: Log, paths: Iterable[str | Path], org: str,
             try:
                 for index, rec, line in read_stream_lines(stream):
                     n = index + 1
-                    checked = rec if isinstance(rec, Rejected) else validate_event(rec, offset + index, line, keep=False)
+                    checked = (rec if isinstance(rec, Rejected)
+                               else validate_event(rec, offset + index, line, keep=False))
                     if isinstance(checked, Rejected):
                         checked.index = offset + index
                         checked.reason = f"{name}: {checked.reason}"

@@ -3,10 +3,10 @@ import io
 
 import orjson
 import pytest
+from tests.conftest import SAMPLES, make_event
 
 from glasslog.events.reader import ParseFailure, read_body, read_stream
 from glasslog.store.base import Rejected
-from tests.conftest import SAMPLES, make_event
 
 
 def test_array_ndjson_single_and_hook_envelope():

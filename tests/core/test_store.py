@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
+from tests.conftest import make_event, sample_events
 
 import glasslog
 from glasslog.errors import GlasslogError
 from glasslog.events.validate import validate_event
 from glasslog.store.base import SearchQuery
 from glasslog.store.duckdb_store import DuckDBStore, StoreLocked
-from tests.conftest import make_event, sample_events
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 WIDE = {"since": "2000-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z"}

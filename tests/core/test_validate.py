@@ -1,11 +1,11 @@
 from datetime import UTC, datetime
 
 import pytest
+from tests.conftest import make_event, sample_events
 
 from glasslog.events.timeparse import format_rfc3339, parse_rfc3339
 from glasslog.events.validate import validate_event
 from glasslog.store.base import Rejected, ValidEvent
-from tests.conftest import make_event, sample_events
 
 
 def test_real_samples_are_all_valid_and_kept_verbatim():
