@@ -153,12 +153,15 @@ def open(location: str | Path = "glasslog-data") -> Log:  # noqa: A001 - the doc
 
 
 def _check(item: dict[str, Any] | bytes | str, index: int) -> ValidEvent | Rejected:
+    """Validate one record; the store needs only its text, so the parsed form is not kept."""
+    raw = None
     if isinstance(item, bytes | str):
+        raw = item.encode() if isinstance(item, str) else item
         try:
-            item = orjson.loads(item)
+            item = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             return Rejected(index, f"record {index}: malformed JSON: {exc}")
-    return validate_event(item, index)
+    return validate_event(item, index, raw, keep=False)
 
 
 def _merge(total: IngestResult, part: IngestResult) -> None:

@@ -164,7 +164,7 @@ class DuckDBStore:
             "key VARCHAR NOT NULL, value VARCHAR NOT NULL, PRIMARY KEY (org, kind, key))"
         )
         self._insert_sql = _insert_select()
-        self._seq = int(self._con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+        self._seq = int(self._con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchall()[0][0])
         self._closed = False
 
     # -- connections ------------------------------------------------------------------------------------
@@ -221,11 +221,11 @@ class DuckDBStore:
             )
             cur.register("staged", staged)
             try:
-                cur.execute("BEGIN")
-                cur.execute(self._insert_sql, [org])
-                cur.execute("COMMIT")
+                cur.execute("BEGIN").fetchall()
+                cur.execute(self._insert_sql, [org]).fetchall()
+                cur.execute("COMMIT").fetchall()
             except Exception:
-                cur.execute("ROLLBACK")
+                cur.execute("ROLLBACK").fetchall()
                 raise
             finally:
                 cur.unregister("staged")
@@ -238,8 +238,8 @@ class DuckDBStore:
         with self._write_lock:
             row = self._cursor().execute(
                 "DELETE FROM events WHERE org = ? AND published < ?", [org, _naive(cutoff)]
-            ).fetchone()
-        return int(row[0]) if row else 0
+            ).fetchall()
+        return int(row[0][0]) if row else 0
 
     # -- conditions -------------------------------------------------------------------------------------
 
@@ -365,7 +365,7 @@ class DuckDBStore:
         if query.keywords:
             return sum(1 for _ in self.iter_search(org, query))
         where, params = self._where(org, query)
-        return int(self._cursor().execute(f"SELECT count(*) FROM events WHERE {where}", params).fetchone()[0])
+        return int(self._cursor().execute(f"SELECT count(*) FROM events WHERE {where}", params).fetchall()[0][0])
 
     def histogram(self, org: str, query: SearchQuery, bucket_seconds: int) -> list[Bucket]:
         size = max(1, int(bucket_seconds))
@@ -414,7 +414,7 @@ class DuckDBStore:
         return [r[0] for r in rows]
 
     def event_count(self, org: str) -> int:
-        return int(self._cursor().execute("SELECT count(*) FROM events WHERE org = ?", [org]).fetchone()[0])
+        return int(self._cursor().execute("SELECT count(*) FROM events WHERE org = ?", [org]).fetchall()[0][0])
 
     # -- metadata ---------------------------------------------------------------------------------------
 
@@ -422,13 +422,13 @@ class DuckDBStore:
         with self._write_lock:
             self._cursor().execute(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?)", [org, kind, key, orjson.dumps(value).decode()]
-            )
+            ).fetchall()
 
     def get_meta(self, org: str, kind: str, key: str) -> dict[str, Any] | None:
         row = self._cursor().execute(
             "SELECT value FROM meta WHERE org = ? AND kind = ? AND key = ?", [org, kind, key]
-        ).fetchone()
-        return orjson.loads(row[0]) if row else None
+        ).fetchall()
+        return orjson.loads(row[0][0]) if row else None
 
     def list_meta(self, org: str, kind: str) -> list[tuple[str, dict[str, Any]]]:
         rows = self._cursor().execute(
@@ -440,19 +440,19 @@ class DuckDBStore:
         """Look a document up by kind and key across orgs (a token hash names its org)."""
         row = self._cursor().execute(
             "SELECT org, value FROM meta WHERE kind = ? AND key = ?", [kind, key]
-        ).fetchone()
-        return (row[0], orjson.loads(row[1])) if row else None
+        ).fetchall()
+        return (row[0][0], orjson.loads(row[0][1])) if row else None
 
     def delete_meta(self, org: str, kind: str, key: str) -> bool:
         with self._write_lock:
             row = self._cursor().execute(
                 "DELETE FROM meta WHERE org = ? AND kind = ? AND key = ?", [org, kind, key]
-            ).fetchone()
-        return bool(row and row[0])
+            ).fetchall()
+        return bool(row and row[0][0])
 
     def checkpoint(self) -> None:
         with self._write_lock:
-            self._cursor().execute("CHECKPOINT")
+            self._cursor().execute("CHECKPOINT").fetchall()
 
     def close(self) -> None:
         if not self._closed:
