@@ -61,8 +61,8 @@ def load_history(log, data: Path, users: int, days: float, seed: int, console: C
     gc_on = gc.isenabled()
     gc.disable()  # hundreds of thousands of live dicts: the cyclic GC would rescan them for nothing
     try:
-        with Progress(TextColumn("loading the demo org's history"), BarColumn(), TextColumn("{task.completed:,} events"),
-                      TimeElapsedColumn(), console=console) as bar:
+        with Progress(TextColumn("loading the demo org's history"), BarColumn(),
+                      TextColumn("{task.completed:,} events"), TimeElapsedColumn(), console=console) as bar:
             task = bar.add_task("history", total=None)
             batch: list[dict] = []
             for event in sim.events():
