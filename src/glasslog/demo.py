@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -64,15 +65,22 @@ def load_history(log, data: Path, users: int, days: float, seed: int, console: C
         with Progress(TextColumn("loading the demo org's history"), BarColumn(),
                       TextColumn("{task.completed:,} events"), TimeElapsedColumn(), console=console) as bar:
             task = bar.add_task("history", total=None)
-            batch: list[dict] = []
-            for event in sim.events():
-                batch.append(event)
-                if len(batch) >= BATCH:
+            # Simulation on this thread, validation + insert of the previous batch on another: two cores busy.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="glasslog-demo-load") as pool:
+                pending: Future | None = None
+                batch: list[dict] = []
+                for event in sim.events():
+                    batch.append(event)
+                    if len(batch) >= BATCH:
+                        if pending is not None:
+                            total += pending.result().accepted
+                            bar.update(task, completed=total)
+                        pending = pool.submit(log.ingest, batch, DEMO_ORG)
+                        batch = []
+                if pending is not None:
+                    total += pending.result().accepted
+                if batch:
                     total += log.ingest(batch, org=DEMO_ORG).accepted
-                    bar.update(task, completed=total)
-                    batch = []
-            if batch:
-                total += log.ingest(batch, org=DEMO_ORG).accepted
             bar.update(task, completed=total)
     finally:
         if gc_on:
