@@ -1,0 +1,199 @@
+"""Building LogEvents fast: ids, timestamps, and one `ev()` that assembles a complete event from prebuilt parts.
+
+Events share read-only sub-objects (actor, client, securityContext, request, outcome, authenticationContext) with
+other events of the same person / session: treat yielded events as immutable, or copy before mutating.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from datetime import UTC, datetime
+
+from glasslog.simulate import agents
+
+UUID_EPOCH_100NS = 0x01B21DD213814000  # 1582-10-15 to 1970-01-01 in 100 ns ticks
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+MIN_MS = 60_000
+
+ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+# eventType -> (legacyEventType on success, legacyEventType on failure, displayMessage)
+META: dict[str, tuple[str | None, str | None, str]] = {
+    "user.session.start": ("core.user_auth.login_success", "core.user_auth.login_failed", "User login to Okta"),
+    "policy.evaluate_sign_on": (None, None, "Evaluation of sign-on policy"),
+    "user.authentication.auth_via_mfa": ("core.user.factor.attempt_success", "core.user.factor.attempt_fail",
+                                         "Authentication of user via MFA"),
+    "user.authentication.sso": ("app.auth.sso", "app.auth.sso", "User single sign on to app"),
+    "user.session.access_admin_app": (None, None, "User accessing Okta admin app"),
+    "user.authentication.auth_via_richclient": ("core.user_auth.login_success", "core.user_auth.login_failed",
+                                                "Authentication of user via Rich Client"),
+    "user.authentication.auth_via_radius": ("core.user_auth.radius.login.succeeded",
+                                            "core.user_auth.radius.login.failed", "Authentication of user via Radius"),
+    "user.authentication.auth_via_AD_agent": (None, None, "Authentication of user via AD agent"),
+    "user.authentication.verify": (None, None, "Verify user identity"),
+    "user.session.end": ("core.user_auth.logout_success", None, "User logout from Okta"),
+    "user.account.lock": ("core.user_auth.account_locked", "core.user_auth.account_locked",
+                          "Max sign in attempts exceeded"),
+    "user.account.unlock": ("core.user.config.user_status.account_unlock", None, "Unlock user account"),
+    "user.account.unlock_by_admin": ("core.user.config.user_status.account_unlock_by_admin", None,
+                                     "Unlock user account by admin"),
+    "user.account.update_password": ("core.user.config.password_update.success",
+                                     "core.user.config.password_update.failure", "User update password for Okta"),
+    "user.account.reset_password": ("core.user.config.user_status.password_reset", None, "Reset password for user"),
+    "user.account.update_profile": (None, None, "Update user profile for Okta"),
+    "user.mfa.factor.activate": ("core.user.factor.activate", None, "User set up MFA factor"),
+    "user.mfa.factor.deactivate": ("core.user.factor.deactivate", None, "Reset factor for user"),
+    "system.push.send_factor_verify_push": (None, None, "Push notification sent to the user's device"),
+    "user.mfa.okta_verify.deny_push": (None, None, "User rejected Okta Verify push"),
+    "group.user_membership.add": ("core.user_group_member.user_add", None, "Add user to group membership"),
+    "group.user_membership.remove": ("core.user_group_member.user_remove", None, "Remove user from group membership"),
+    "application.user_membership.add": ("app.generic.provision.assign_user_to_app", None,
+                                        "Add user to application membership"),
+    "application.user_membership.remove": ("app.generic.unprovision.unassign_user_from_app", None,
+                                           "Remove user from application membership"),
+    "policy.rule.update": (None, None, "Update policy rule"),
+    "policy.lifecycle.update": (None, None, "Update policy"),
+    "zone.update": (None, None, "Update network zone"),
+    "system.api_token.create": ("api.token.create", None, "Create API token"),
+    "system.api_token.revoke": ("api.token.revoke", None, "Revoke API token"),
+    "support.org.view": (None, None, "Okta support viewed org data"),
+    "support.org.update": (None, None, "Okta support updated org data"),
+    "user.session.impersonation.grant": ("core.user.impersonation.grant.enabled", None,
+                                         "Enable impersonation grant"),
+    "user.session.impersonation.extend": ("core.user.impersonation.grant.extended", None,
+                                          "Extend impersonation grant"),
+    "user.session.impersonation.revoke": ("core.user.impersonation.grant.revoked", None,
+                                          "Revoke impersonation grant"),
+    "user.session.impersonation.initiate": ("core.user.impersonation.session.initiated", None,
+                                            "User session impersonation initiated"),
+    "user.session.impersonation.end": ("core.user.impersonation.session.ended", None,
+                                       "User session impersonation ended"),
+    "user.account.privilege.grant": ("core.user.admin_privilege.granted", None, "Grant user privilege"),
+    "user.account.privilege.revoke": ("core.user.admin_privilege.revoked", None, "Revoke user privilege"),
+    "system.import.start": ("app.user_management.import.start", None, "Import started"),
+    "system.import.complete": ("app.user_management.import.complete", None, "Import completed"),
+    "user.lifecycle.create": ("core.user.config.user_creation.success", None, "Create Okta user"),
+    "user.lifecycle.activate": ("core.user.config.user_activated", None, "Activate Okta user"),
+    "user.lifecycle.deactivate": ("core.user.config.user_deactivated", None, "Deactivate Okta user"),
+}
+
+WARN_FAILURES = {"user.session.start", "user.authentication.auth_via_mfa", "user.authentication.auth_via_richclient",
+                 "user.authentication.auth_via_radius", "user.account.lock", "user.mfa.okta_verify.deny_push"}
+WARN_ALWAYS = {"user.account.lock", "user.account.privilege.grant", "user.mfa.factor.deactivate",
+               "system.api_token.create", "zone.update", "policy.rule.update", "user.session.impersonation.grant",
+               "user.session.impersonation.initiate", "support.org.update"}
+
+
+def outcome(result: str, reason: str | None = None) -> dict:
+    return {"result": result, "reason": reason}
+
+
+SUCCESS = outcome("SUCCESS")
+ALLOW = outcome("ALLOW", "Sign-on policy evaluation resulted in ALLOW")
+CHALLENGE = outcome("CHALLENGE", "Sign-on policy evaluation resulted in CHALLENGE")
+DENY = outcome("DENY", "Sign-on policy evaluation resulted in DENY")
+INVALID_CREDENTIALS = outcome("FAILURE", "INVALID_CREDENTIALS")
+UNKNOWN_USER = outcome("FAILURE", "UNKNOWN_USER")
+LOCKED_OUT = outcome("FAILURE", "LOCKED_OUT")
+VERIFICATION_ERROR = outcome("FAILURE", "VERIFICATION_ERROR")
+PUSH_REJECTED = outcome("FAILURE", "User rejected Okta push verify")
+
+EMPTY: dict = {}
+
+_HM = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
+_S = [f"{s:02d}." for s in range(60)]
+_MS = [f"{ms:03d}Z" for ms in range(1000)]
+
+
+class Ctx:
+    """Where a request comes from: client, securityContext and request.ipChain, built once and shared."""
+
+    __slots__ = ("client", "security", "request", "info", "ua", "zone", "dt")
+
+    def __init__(self, info, ua_raw: str, zone: str | None, dt: str, is_proxy: bool | None = None) -> None:  # noqa: ANN001
+        ua, device = agents.parse(ua_raw)
+        self.info = info
+        self.ua = ua_raw
+        self.zone = zone
+        self.dt = dt  # dtHash of the device token this client carries
+        self.client = {"userAgent": ua, "zone": zone, "device": device, "id": None, "ipAddress": info.ip,
+                       "geographicalContext": info.geo}
+        sec = info.security
+        if is_proxy is not None and sec["isProxy"] != is_proxy:
+            sec = dict(sec, isProxy=is_proxy)
+        self.security = sec
+        self.request = {"ipChain": [info.chain_entry]}
+
+
+class Emitter:
+    """Owns the RNG-driven ids and assembles events. One per independent stream (benign, attacks)."""
+
+    def __init__(self, rng: random.Random, node_salt: int = 0) -> None:
+        self.rng = rng
+        self.nodes = [(rng.getrandbits(48) | 0x010000000000) ^ node_salt for _ in range(48)]
+        self.days: dict[int, str] = {}
+        self.seq = 0
+        self.tails = [f"{0x8000 | rng.getrandbits(14):04x}-{rng.choice(self.nodes):012x}" for _ in range(4096)]
+
+    # ---- ids -------------------------------------------------------------------------------------------------
+    def okta_id(self, prefix: str) -> str:
+        r = self.rng
+        return prefix + "".join(r.choice(ALNUM) for _ in range(17))
+
+    def session_id(self) -> str:
+        return "idx" + base64.urlsafe_b64encode(self.rng.getrandbits(132).to_bytes(17, "big")).decode()[:22]
+
+    def request_id(self) -> str:
+        return f"{self.rng.getrandbits(128):032x}"
+
+    def hex64(self) -> str:
+        return f"{self.rng.getrandbits(256):064x}"
+
+    def uuid(self, t: int) -> str:
+        """A version-1 UUID whose time is the event's (as Okta's are), with a random clock sequence and node."""
+        self.seq = seq = (self.seq + 1) % 10000
+        h = f"{t * 10000 + seq + UUID_EPOCH_100NS:015x}"
+        return f"{h[7:]}-{h[3:7]}-1{h[:3]}-{self.tails[self.rng.getrandbits(12)]}"
+
+    # ---- time ------------------------------------------------------------------------------------------------
+    def stamp(self, t: int) -> str:
+        day, ms = divmod(t, DAY_MS)
+        prefix = self.days.get(day)
+        if prefix is None:
+            prefix = self.days[day] = datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%dT")
+        m, ms = divmod(ms, 60_000)
+        s, ms = divmod(ms, 1000)
+        return prefix + _HM[m] + _S[s] + _MS[ms]
+
+    # ---- events ----------------------------------------------------------------------------------------------
+    def ev(self, t: int, etype: str, actor: dict, ctx: Ctx, out: dict, target: list | None, txn: str,
+           debug: dict, auth: dict, device: dict | None = None, ttype: str = "WEB", tdetail: dict = EMPTY) -> dict:
+        ok, bad, msg = META[etype]
+        failed = out["result"] in ("FAILURE", "DENY")
+        if failed:
+            sev = "WARN" if etype in WARN_FAILURES else "INFO"
+            legacy = bad
+        else:
+            sev = "WARN" if etype in WARN_ALWAYS else "INFO"
+            legacy = ok
+        return {
+            "uuid": self.uuid(t),
+            "published": self.stamp(t),
+            "eventType": etype,
+            "version": "0",
+            "severity": sev,
+            "legacyEventType": legacy,
+            "displayMessage": msg,
+            "actor": actor,
+            "client": ctx.client,
+            "device": device,
+            "authenticationContext": auth,
+            "outcome": out,
+            "target": target,
+            "transaction": {"type": ttype, "id": txn, "detail": tdetail},
+            "debugContext": {"debugData": debug},
+            "securityContext": ctx.security,
+            "request": ctx.request,
+        }
