@@ -167,7 +167,12 @@ def retention_cmd(
     """Set how long the org's events are kept (default: forever) and drop what falls outside."""
     log = open_log(data, store)
     try:
+        from glasslog.api.audit import cli_actor, org_target, record_admin_event
+
+        before = log.settings(org).retention_days
         log.set_retention(org, days)
+        record_admin_event(log, org, "system.org.retention.update", "Update log retention", cli_actor(),
+                           [org_target(org)], {"retentionDaysFrom": str(before), "retentionDaysTo": str(days)})
         dropped = log.enforce_retention(org)
     except GlasslogError as exc:
         fail(exc)

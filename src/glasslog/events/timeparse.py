@@ -36,9 +36,9 @@ def parse_rfc3339(text: str) -> datetime:
     try:
         dt = datetime(int(year), int(month), int(day), int(hour), int(minute), min(int(second), 59), micro,
                       tzinfo=tz)
-    except ValueError as exc:
+        return dt.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise ValueError(f"'{text[:64]}' is not a valid date: {exc}") from None
-    return dt.astimezone(UTC)
 
 
 def to_utc(value: datetime | str) -> datetime:

@@ -46,7 +46,7 @@ class StoreLocked(GlasslogError):
         super().__init__(
             "E0000009",
             f"the data directory {path.parent} is in use by another glasslog process (a running server?). "
-            "Stop it, or use its HTTP API (for example `curl`/`glasslog search --url`), then try again.",
+            "Stop it, or use that server's HTTP API (GET/POST /api/v1/logs), then try again.",
             status=503,
         )
 
@@ -176,6 +176,10 @@ class DuckDBStore:
             cur = self._con.cursor()
             self._local.cur = cur
         return cur
+
+    def interruptible(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor, for a watchdog to `interrupt()` when a query outlives its time limit."""
+        return self._cursor()
 
     # -- writing ----------------------------------------------------------------------------------------
 

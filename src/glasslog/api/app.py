@@ -1,0 +1,79 @@
+"""The ASGI application: `create_app(log, settings)`.
+
+Wires the parts together — auth, rate limits, error bodies, the logs API, console sessions — and mounts the
+console when its package is present, so the API runs (and is tested) on its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from glasslog.api import auth, logs_ingest, logs_read
+from glasslog.api.cursor import CursorSigner, load_secret
+from glasslog.api.errors import install_error_handlers
+from glasslog.api.group_commit import GroupCommitter
+from glasslog.api.middleware import ApiMiddleware
+from glasslog.api.query_runner import QueryRunner
+from glasslog.api.ratelimit import RateLimiter
+from glasslog.api.settings import Settings
+from glasslog.api.tokens import TokenCache
+from glasslog.log import Log
+
+log = logging.getLogger("glasslog.api")
+
+try:
+    from glasslog.console import mount_console  # type: ignore[attr-defined]
+except ImportError:
+    mount_console = None
+
+DESCRIPTION = """\
+An Okta-compatible System Log API. Authenticate with `Authorization: SSWS <token>`
+(create one with `glasslog token create --org NAME --role ROLE`).
+
+- `GET /api/v1/logs` — Okta's System Log query: polling (no `until`, ASCENDING: follow `next` forever) and
+  bounded requests, `filter`, `q`, `since`, `until`, `limit`, `sortOrder`, `after` (from `next` links).
+- `POST /api/v1/logs` — write LogEvents (JSON array or NDJSON, optionally gzip).
+
+Errors are Okta error bodies (`errorCode`, `errorSummary`, `errorLink`, `errorId`, `errorCauses`).
+Every response carries `X-Okta-Request-Id` and `X-Rate-Limit-Limit/Remaining/Reset`.
+"""
+
+
+def create_app(log_: Log, settings: Settings | None = None) -> FastAPI:
+    """An app serving `log_`; the caller owns the log (and closes it after the app shuts down)."""
+    settings = settings or Settings()
+    committer_box: dict[str, GroupCommitter] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        committer_box["c"].close()
+        app.state.query_runner.shutdown()
+
+    app = FastAPI(title="glasslog", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url="/api/docs", redoc_url=None)
+    tokens = TokenCache(log_, settings.token_cache_seconds)
+    authenticator = auth.Authenticator(tokens, auth.SessionStore(settings.session_ttl_seconds))
+    committer = GroupCommitter(log_, settings.group_commit_max_events, settings.group_commit_linger_ms)
+    committer_box["c"] = committer
+
+    app.state.log = log_
+    app.state.settings = settings
+    app.state.authenticator = authenticator
+    app.state.committer = committer
+    app.state.query_runner = QueryRunner(log_.store, settings.read_workers, settings.query_timeout_seconds)
+    app.state.logs_reader = logs_read.LogsReader(log_, CursorSigner(load_secret(log_, settings.secret_key)))
+
+    install_error_handlers(app)
+    app.include_router(logs_read.router)
+    app.include_router(logs_ingest.router)
+    app.include_router(auth.router)
+    app.add_middleware(ApiMiddleware, authenticator=authenticator, limiter=RateLimiter(), settings=settings)
+
+    if mount_console is not None:
+        mount_console(app, log_)
+    return app
