@@ -30,6 +30,12 @@ try:
 except ImportError:
     mount_console = None
 
+try:
+    from glasslog.detect import start_detection
+    from glasslog.detect.routes import mount_detect
+except ImportError:
+    mount_detect = start_detection = None  # type: ignore[assignment]
+
 DESCRIPTION = """\
 An Okta-compatible System Log API. Authenticate with `Authorization: SSWS <token>`
 (create one with `glasslog token create --org NAME --role ROLE`).
@@ -50,9 +56,15 @@ def create_app(log_: Log, settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        committer_box["c"].close()
-        app.state.query_runner.shutdown()
+        # Detections follow the persistence sequence from where they stopped, so alerts keep up with ingest.
+        detector = start_detection(log_) if settings.detect and start_detection is not None else None
+        try:
+            yield
+        finally:
+            if detector is not None:
+                detector.stop()
+            committer_box["c"].close()
+            app.state.query_runner.shutdown()
 
     app = FastAPI(title="glasslog", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None)
@@ -76,4 +88,6 @@ def create_app(log_: Log, settings: Settings | None = None) -> FastAPI:
 
     if mount_console is not None:
         mount_console(app, log_)
+    if mount_detect is not None:
+        mount_detect(app, log_)
     return app

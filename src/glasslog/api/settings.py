@@ -24,6 +24,7 @@ environment alone and a developer by flags alone.
 | `secret_key` | `GLASSLOG_SECRET_KEY` | — | signs `after` cursors; default: random, kept in the data dir |
 | `token_cache_seconds` | `GLASSLOG_TOKEN_CACHE_SECONDS` | `5` | token look-up cache; a revocation applies within this |
 | `log_level` | `GLASSLOG_LOG_LEVEL` | `info` | uvicorn log level |
+| `detect` | `GLASSLOG_DETECT` | `true` | run detection rules continuously on new events |
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class Settings:
     secret_key: str | None = None
     token_cache_seconds: float = 5.0
     log_level: str = "info"
+    detect: bool = True
 
     @property
     def location(self) -> str:

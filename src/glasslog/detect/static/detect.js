@@ -1,0 +1,109 @@
+// Analyst pages: alert list → alert detail → investigation (timeline, IOCs, session summary, exports).
+// Plain DOM, data from /api/glasslog/*; the session cookie of the console authenticates the calls.
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+
+async function api(method, path, body) {
+  const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (body !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
+  const resp = await fetch(path, opts);
+  if (resp.status === 401) { location.href = '/'; throw new Error('signed out'); }
+  const data = await resp.json();
+  if (!resp.ok) throw new Error(data?.detail?.errorSummary || data?.errorSummary || resp.statusText);
+  return data;
+}
+
+function eventRows(tbody, rows, pivotTo) {
+  tbody.innerHTML = rows.map((r) => `<tr><td>${esc(r.published)}</td><td>${esc(r.eventType)}</td>
+    <td>${pivotTo ? `<button class="pivot" data-kind="user" data-value="${esc(r.actor)}">${esc(r.actor)}</button>` : esc(r.actor)}</td>
+    <td>${esc(r.result)} ${esc(r.reason || '')}</td>
+    <td>${pivotTo && r.ip ? `<button class="pivot" data-kind="ip" data-value="${esc(r.ip)}">${esc(r.ip)}</button>` : esc(r.ip)}</td>
+    <td>${esc([r.city, r.country].filter(Boolean).join(', '))}</td>
+    <td>${pivotTo && r.session ? `<button class="pivot" data-kind="session" data-value="${esc(r.session)}">${esc(r.session)}</button>` : esc(r.session)}</td></tr>`).join('');
+}
+
+async function alertList() {
+  const form = $('#filters');
+  const load = async () => {
+    const params = new URLSearchParams([...new FormData(form)].filter(([, v]) => v));
+    const alerts = await api('GET', `/api/glasslog/alerts?${params}`);
+    $('#alerts tbody').innerHTML = alerts.map((a) => `<tr class="clickable" data-id="${esc(a.id)}">
+      <td>${esc(a.first_seen)}</td><td><span class="sev-${esc(a.severity)}">${esc(a.severity)}</span></td>
+      <td>${esc(a.title)}</td><td>${esc(a.techniques.join(', '))}</td><td>${esc(a.count)}</td>
+      <td>${esc(a.summary)}</td><td>${esc(a.state)}</td></tr>`).join('');
+  };
+  form.addEventListener('change', load);
+  $('#alerts tbody').addEventListener('click', (e) => {
+    const tr = e.target.closest('tr[data-id]');
+    if (tr) location.href = `/alerts/${tr.dataset.id}`;
+  });
+  await load();
+  const stages = await api('GET', '/api/glasslog/lifecycle');
+  $('#lifecycle').innerHTML = stages.map((s) => `<h3>${esc(s.title)} (${s.count})</h3><ul>${s.queries.map((q) =>
+    `<li><a href="/?filter=${encodeURIComponent(q.filter)}">${esc(q.title)}</a>: <code>${esc(q.filter)}</code> — ${q.count}</li>`).join('')}</ul>`).join('');
+}
+
+async function alertDetail(id) {
+  $('#list-view').hidden = true;
+  $('#detail-view').hidden = false;
+  const { alert, events } = await api('GET', `/api/glasslog/alerts/${encodeURIComponent(id)}`);
+  $('#a-title').textContent = alert.title;
+  $('#a-summary').textContent = alert.summary;
+  $('#a-facts').innerHTML = [['severity', alert.severity], ['state', alert.state], ['ATT&CK', alert.techniques.join(', ')],
+    ['window', `${alert.first_seen} – ${alert.last_seen}`], ['grouped by', JSON.stringify(alert.group)], ['rule', alert.rule_name]]
+    .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('');
+  eventRows($('#a-events tbody'), events, false);
+  document.querySelectorAll('button[data-state]').forEach((b) => b.addEventListener('click', async () => {
+    await api('POST', `/api/glasslog/alerts/${id}/state`, { state: b.dataset.state });
+    location.reload();
+  }));
+  $('#investigate').addEventListener('click', async () => {
+    const inv = await api('POST', '/api/glasslog/investigations', { title: alert.title, alert_ids: [id] });
+    location.href = `/investigations/${inv.id}`;
+  });
+}
+
+function iocTables(iocs) {
+  return Object.entries(iocs).filter(([, items]) => items.length).map(([cat, items]) => `<h3>${esc(cat.replace('_', ' '))}</h3>
+    <table><thead><tr><th>value</th><th>count</th><th>first seen</th><th>last seen</th></tr></thead><tbody>${items.slice(0, 50).map((i) =>
+    `<tr><td>${esc(i.value)}${i.org ? ` (${esc(i.org)})` : ''}</td><td>${i.count}</td><td>${esc(i.first_seen)}</td><td>${esc(i.last_seen)}</td></tr>`).join('')}</tbody></table>`).join('');
+}
+
+async function investigation(id) {
+  const base = `/api/glasslog/investigations/${encodeURIComponent(id)}`;
+  const view = await api('GET', base);
+  const inv = view.investigation;
+  $('#i-title').textContent = inv.title;
+  $('#export-md').href = `${base}/report?format=md`;
+  $('#export-html').href = `${base}/report?format=html`;
+  $('#export-evidence').href = `${base}/evidence`;
+  $('#i-pivots').innerHTML = inv.pivots.map((p) => `<li>${esc(p.kind)}: <code>${esc(p.value)}</code></li>`).join('');
+  const s = view.summary;
+  $('#i-summary').innerHTML = `<p>${s.events} events.</p><h3>Applications reached by SSO</h3><ul>${s.apps.map((a) =>
+    `<li>${esc(a.app)}: ${a.count}× (${esc(a.first)} – ${esc(a.last)})</li>`).join('') || '<li>none</li>'}</ul>
+    <h3>Admin console access</h3><ul>${s.admin_console.map((r) => `<li>${esc(r.published)} ${esc(r.actor)} from ${esc(r.ip)}</li>`).join('') || '<li>none</li>'}</ul>
+    <h3>Privilege and configuration changes</h3><ul>${[...s.privilege_changes, ...s.config_changes].map((r) =>
+    `<li>${esc(r.published)} <code>${esc(r.eventType)}</code> by ${esc(r.actor)} → ${esc(r.targets.join(', '))}</li>`).join('') || '<li>none</li>'}</ul>`;
+  $('#i-iocs').innerHTML = iocTables(view.iocs);
+  eventRows($('#i-timeline tbody'), view.timeline, true);
+  $('#i-actions').innerHTML = inv.actions.map((a) => `<li>${esc(a.at)} <b>${esc(a.action)}</b> on <code>${esc(a.subject)}</code> by ${esc(a.by)} — ${esc(a.status)}</li>`).join('');
+  $('#i-notes').innerHTML = inv.notes.map((n) => `<li>${esc(n.at)} (${esc(n.by)}): ${esc(n.text)}</li>`).join('');
+  const kinds = ['session', 'root_session', 'transaction', 'user', 'actor', 'ip', 'user_agent', 'dt_hash'];
+  $('#add-pivot select').innerHTML = kinds.map((k) => `<option>${k}</option>`).join('');
+  const actions = (await api('GET', '/api/glasslog/response-actions')).actions;
+  $('#add-action select').innerHTML = Object.entries(actions).map(([k, v]) => `<option value="${esc(k)}">${esc(v)}</option>`).join('');
+  const addPivot = async (kind, value) => { await api('PATCH', base, { add_pivots: [{ kind, value }] }); location.reload(); };
+  $('#add-pivot').addEventListener('submit', (e) => { e.preventDefault(); const f = new FormData(e.target); addPivot(f.get('kind'), f.get('value')); });
+  $('#i-timeline').addEventListener('click', (e) => { const b = e.target.closest('button.pivot'); if (b) addPivot(b.dataset.kind, b.dataset.value); });
+  $('#add-note').addEventListener('submit', async (e) => { e.preventDefault(); await api('PATCH', base, { note: new FormData(e.target).get('note') }); location.reload(); });
+  $('#add-action').addEventListener('submit', async (e) => {
+    e.preventDefault(); const f = new FormData(e.target);
+    await api('POST', `${base}/actions`, { action: f.get('action'), subject: f.get('subject') }); location.reload();
+  });
+}
+
+const path = location.pathname.split('/').filter(Boolean);
+if (path[0] === 'investigations' && path[1]) investigation(decodeURIComponent(path[1]));
+else if (path[0] === 'alerts' && path[1]) alertDetail(decodeURIComponent(path[1]));
+else alertList();
