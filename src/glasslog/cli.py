@@ -101,16 +101,18 @@ def search_cmd(
     org: OrgOpt = DEFAULT_ORG,
     filter: Annotated[str | None, typer.Option("--filter", "-f", help="Okta filter expression.")] = None,
     q: Annotated[str | None, typer.Option("--q", help="Keywords (all must match).")] = None,
-    since: Annotated[str | None, typer.Option(help="RFC 3339; default 7 days before --until.")] = None,
+    since: Annotated[str | None, typer.Option(help="RFC 3339; default: the beginning of the log.")] = None,
     until: Annotated[str | None, typer.Option(help="RFC 3339; default now.")] = None,
     limit: Annotated[int, typer.Option(help="Most events to show; 0 = all.")] = 100,
     sort: Annotated[str, typer.Option("--sort", help="ASCENDING or DESCENDING.")] = "ASCENDING",
     fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Search the log with Okta's filter language and keywords."""
+    """Search the log with Okta's filter language and keywords (all of the log unless --since is given)."""
     log = open_log(data, store)
     try:
-        events = log.search(org=org, filter=filter, q=q, since=since, until=until,
+        # Unlike the Okta API (7 days), the CLI searches everything by default: it is how an imported
+        # archive is explored.
+        events = log.search(org=org, filter=filter, q=q, since=since or "1970-01-01T00:00:00Z", until=until,
                             limit=None if limit == 0 else limit, sort_order=sort)
     except GlasslogError as exc:
         fail(exc)

@@ -1,0 +1,155 @@
+"""Fixtures for the console's tests: a REAL `glasslog serve` process on a free port over a temp data
+directory (org and tokens made with the CLI, the shared Okta samples plus generated recent events imported
+with `glasslog import`), and a headless Debian chromium driven by Playwright.
+
+Browser tests are skipped (with the reason) when Playwright or /usr/bin/chromium is missing; `scripts/test.sh`
+installs both.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+SAMPLES = REPO.parent / "shared" / "data" / "okta-samples"
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ORG = "acme"
+RECENT_EVENTS = 3000
+
+sys.path.insert(0, str(HERE))
+from events_gen import generate  # noqa: E402
+
+
+def _glasslog(*args: str, data: Path) -> str:
+    cmd = [sys.executable, "-m", "glasslog.cli", *args, "--data", str(data)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=REPO)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    admin_token: str
+    reader_token: str
+    data: Path
+
+    def api(self, token: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"SSWS {token or self.admin_token}"},
+                            timeout=30)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    base = tmp_path_factory.mktemp("console")
+    data = base / "data"
+    recent = base / "recent.ndjson"
+    with recent.open("wb") as f:
+        for event in generate(RECENT_EVENTS):
+            f.write(orjson.dumps(event) + b"\n")
+    _glasslog("org", "create", ORG, data=data)
+    samples = sorted(str(p) for p in SAMPLES.glob("*.ndjson"))
+    _glasslog("import", *samples, str(recent), "--org", ORG, data=data)
+    admin = _glasslog("token", "create", "--org", ORG, "--role", "SUPER_ADMIN", "--name", "Ada Admin",
+                      data=data).strip().splitlines()[-1].strip()
+    reader = _glasslog("token", "create", "--org", ORG, "--role", "READ_ONLY_ADMIN", "--name", "Rita Reader",
+                       data=data).strip().splitlines()[-1].strip()
+    port = _free_port()
+    log = (base / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "glasslog.cli", "serve", "--data", str(data), "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            if httpx.get(f"{url}/api/glasslog/session", timeout=2).status_code == 401:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            raise RuntimeError(f"server did not start:\n{(base / 'server.log').read_text()}")
+        time.sleep(0.2)
+    try:
+        yield Server(url, admin, reader, data)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _playwright_ready() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install playwright)"
+    if not Path(CHROMIUM).exists():
+        return f"{CHROMIUM} is missing (apt-get install -y chromium)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    reason = _playwright_ready()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server: Server):  # noqa: ANN201 - a Playwright Page
+    ctx = browser.new_context(viewport={"width": 1440, "height": 1000}, timezone_id="UTC", accept_downloads=True)
+    pg = ctx.new_page()
+    pg.set_default_timeout(15_000)
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    ctx.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def sign_in(page, server: Server, token: str | None = None, path: str = "/") -> None:  # noqa: ANN001
+    """Open `path`, get sent to the sign-in page, sign in, land back on `path` with events shown."""
+    page.goto(server.url + path)
+    page.wait_for_url("**/console/signin**")
+    page.fill("#token", token or server.admin_token)
+    page.click("#signin-submit")
+    page.wait_for_url(lambda u: "/console/signin" not in u)
+
+
+def shot(page, name: str) -> Path:  # noqa: ANN001
+    """A screenshot under tests/artifacts/ (not committed) to look at after a run."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"console-{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path
