@@ -14,7 +14,7 @@ import pytest
 # name → (temporary directory → the location to hand to glasslog.open)
 BACKENDS: dict[str, Callable[[Path], str]] = {
     "duckdb": lambda tmp: str(tmp),
-    # "chdb": lambda tmp: f"chdb://{tmp}",   # added by the ClickHouse backend
+    "chdb": lambda tmp: f"chdb://{tmp}",
 }
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"

@@ -381,7 +381,7 @@ class DuckDBStore:
             return [Bucket(datetime.fromtimestamp(k, UTC), n) for k, n in sorted(counts.items())]
         where, params = self._where(org, query)
         rows = self._cursor().execute(
-            f"SELECT (epoch(published)::BIGINT // {size}) * {size} AS b, count(*) FROM events "
+            f"SELECT (epoch_us(published) // {size * 1_000_000}) * {size} AS b, count(*) FROM events "
             f"WHERE {where} GROUP BY b ORDER BY b",
             params,
         ).fetchall()
