@@ -46,8 +46,7 @@ def _events(store: Store, org: str, query: SearchQuery) -> Iterable[dict[str, An
 def top_values(store: Store, org: str, query: SearchQuery, path: str, limit: int) -> list[tuple[Any, int]]:
     """Most frequent values of `path` among the query's matches."""
     if not query.keywords:
-        fast = _hot_top_values(store, org, query, path, limit)
-        return fast if fast is not None else store.top_values(org, query, path, limit)
+        return store.top_values(org, query, path, limit)
     counts: Counter[Any] = Counter()
     segments = tuple(path.split("."))
     for event in _events(store, org, query):
@@ -60,49 +59,6 @@ def _duckdb_sql(store: Store) -> Any:
     from glasslog.store.duckdb_store import DuckDBStore
 
     return store.sql if isinstance(store, DuckDBStore) else None
-
-
-def _hot_top_values(store: Store, org: str, query: SearchQuery, path: str,
-                    limit: int) -> list[tuple[Any, int]] | None:
-    """GROUP BY the field's hot column instead of the stored JSON (the store's `top_values` reads `raw` to keep
-    the original case, which costs seconds per million rows), then restore each winner's spelling from one
-    event of its group, looked up by persistence sequence. Groups are case-insensitive, as
-    the filter language compares these fields. DuckDB only; None when the field has no hot column (the caller
-    falls back to `store.top_values`)."""
-    sql = _duckdb_sql(store)
-    if sql is None:
-        return None
-    from glasslog.query.fields import resolve
-
-    field = resolve(path)
-    order = f"GROUP BY v ORDER BY n DESC, v LIMIT {int(limit)}"
-    if field.hot is not None:
-        col = field.hot.column
-        rows = sql(org, query, f"{col} AS v, count(*) AS n, min(seq) AS s", f"AND {col} IS NOT NULL {order}")
-        lowered = field.hot.case == "lower"
-    elif field.hot_list is not None and field.hot_member is not None:
-        items = f"list_transform({field.hot_list.column}, lambda x: x.{field.hot_member.column})"
-        rows = sql(org, query, f"v, count(*) AS n, min(s) AS s FROM (SELECT unnest({items}) AS v, seq AS s",
-                   f") WHERE v IS NOT NULL {order}")
-        lowered = field.hot_member.case == "lower"
-    else:
-        return None
-    if not lowered or not rows:
-        return [(v, int(n)) for v, n, _ in rows]
-    out = []
-    for v, n, s in rows:  # one point lookup per winner: DuckDB prunes by seq's zone maps (an IN list does not)
-        found = sql(org, query, "raw", f"AND seq = {int(s)}")  # an integer from the database, not user input
-        out.append((_spelling(found[0][0] if found else None, field.path, v), int(n)))
-    return out
-
-
-def _spelling(raw: str | None, path: tuple[str, ...], lowered: str) -> str:
-    """The value as the event spells it (the hot column holds it lower-cased)."""
-    if raw:
-        for value in _dig(orjson.loads(raw), path):
-            if isinstance(value, str) and value.lower() == lowered:
-                return value
-    return lowered
 
 
 def trends(store: Store, org: str, query: SearchQuery, limit: int) -> dict[str, Any]:

@@ -51,6 +51,14 @@ from glasslog.store.base import Bucket, IngestResult, Page, SearchQuery, StoredE
 from glasslog.store.clickhouse_exec import MARKER, ChdbExecutor, Executor, HttpExecutor, bind
 from glasslog.store.clickhouse_rows import event_table
 from glasslog.store.clickhouse_schema import FOREVER, NODE_BITS, all_ddl
+from glasslog.store.sql_common import (
+    advance,
+    bounded_order,
+    chunk_size,
+    conditions,
+    keep_keyword_matches,
+    unique_by_uuid,
+)
 
 DIALECT = "clickhouse"
 P = MARKER
@@ -153,14 +161,7 @@ class ClickHouseStore:
         result = IngestResult()
         if not events:
             return result
-        seen: set[str] = set()
-        batch: list[ValidEvent] = []
-        for ev in events:
-            if ev.uuid in seen:
-                result.duplicates += 1
-                continue
-            seen.add(ev.uuid)
-            batch.append(ev)
+        batch, result.duplicates = unique_by_uuid(events)
         retention = self._retention_days(org)
         with self._write_lock:
             existing = self._existing(org, batch)
@@ -230,45 +231,20 @@ class ClickHouseStore:
 
     def _where(self, org: str, query: SearchQuery, *, keyset: bool = True,
                mark: int | None = None) -> tuple[str, list[Any]]:
-        """The one place conditions are assembled; the org guard always comes first."""
-        parts = [f"org = {P}"]
-        params: list[Any] = [org]
-        if query.since is not None:
-            parts.append(f"published >= {P}")
-            params.append(query.since)
-        if query.until is not None:
-            parts.append(f"published < {P}")
-            params.append(query.until)
+        """The one place conditions are assembled (org guard first, see sql_common.conditions)."""
+        parts, params = conditions(org, query, P, DIALECT, keyset=keyset)
         if query.mode == "polling":
             if query.after_seq is not None:
                 parts.append(f"seq > {P}")
                 params.append(int(query.after_seq))
             parts.append(f"seq <= {P}")
             params.append(self.watermark() if mark is None else mark)
-        if keyset and query.mode == "bounded" and query.after is not None:
-            ts, uid = query.after
-            cmp = ">" if query.order == "ASCENDING" else "<"
-            parts.append(f"(published {cmp} {P} OR (published = {P} AND uuid {cmp} {P}))")
-            params += [ts, ts, uid]
-        if query.filter is not None:
-            from glasslog.query.compiler import compile_filter
-
-            sql, fparams = compile_filter(query.filter, DIALECT)
-            parts.append(f"({sql})")
-            params += fparams
-        if query.keywords:
-            from glasslog.query import compile_keywords_prefilter
-
-            sql, kparams = compile_keywords_prefilter(query.keywords, DIALECT)
-            parts.append(f"({sql})")
-            params += kparams
         return " AND ".join(parts), params
 
     def _order(self, query: SearchQuery) -> str:
         if query.mode == "polling":
             return "seq ASC, uuid ASC"
-        d = "ASC" if query.order == "ASCENDING" else "DESC"
-        return f"published {d}, uuid {d}"
+        return bounded_order(query)
 
     # -- reading ----------------------------------------------------------------------------------------
 
@@ -318,24 +294,19 @@ class ClickHouseStore:
             mark = self.watermark()
         while True:
             where, params = self._where(org, q, mark=mark)
-            chunk = None if want is None else max((want - len(out)) * (4 if q.keywords else 1), 256)
+            chunk = chunk_size(q, want, len(out))
             sql = (f"SELECT seq, toUnixTimestamp64Micro(published) AS pub, uuid, raw FROM {self.events} "
                    f"WHERE {where} ORDER BY {self._order(q)}")
             if chunk is not None:
                 sql += f" LIMIT {int(chunk)}"
             rows = self._fetch(sql, params)
-            kept = self._drop_twins(org, q, rows, last)
-            if q.keywords:
-                from glasslog.query import matches_keywords
-
-                kept = [r for r in kept if matches_keywords(q.keywords, orjson.loads(r.raw))]
-            out += kept
+            out += keep_keyword_matches(q, self._drop_twins(org, q, rows, last))
             if want is not None and len(out) >= want:
                 return out[:want]
             if chunk is None or len(rows) < chunk:
                 return out
             last = rows[-1]
-            q = _advance(q, last)
+            q = advance(q, last)
 
     def search(self, org: str, query: SearchQuery) -> Page:
         if query.limit == 0:
@@ -353,7 +324,7 @@ class ClickHouseStore:
             yield from rows
             if len(rows) < batch:
                 return
-            q = _advance(q, rows[-1])
+            q = advance(q, rows[-1])
 
     def count(self, org: str, query: SearchQuery) -> int:
         if query.keywords:
@@ -376,19 +347,24 @@ class ClickHouseStore:
         return [Bucket(datetime.fromtimestamp(int(b), UTC), int(n)) for b, n in rows]
 
     def top_values(self, org: str, query: SearchQuery, path: str, limit: int = 10) -> list[tuple[Any, int]]:
+        """As on DuckDB: where the field compares case-insensitively (it has a lower-cased hot column), values
+        group case-insensitively, ordered by count then lower-cased value, spelled as the group's first event."""
         from glasslog.query import value_expression
+        from glasslog.query.fields import resolve
 
         if query.keywords:
             raise GlasslogError("E0000001", "keyword search (q) is not supported for trends; use a filter")
+        field = resolve(path)
+        hot = field.hot if field.hot is not None else field.hot_member
+        fold = hot is not None and hot.case == "lower"
         expr, is_list = value_expression(path, DIALECT)
         where, params = self._where(org, query)
-        if is_list:
-            sql = (f"SELECT _gl_v AS v, count() AS n FROM {self.events} ARRAY JOIN {expr} AS _gl_v "
-                   f"WHERE {where} AND v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {int(limit)}")
-        else:
-            sql = (f"SELECT {expr} AS v, count() AS n FROM {self.events} WHERE {where} AND v IS NOT NULL "
-                   f"GROUP BY v ORDER BY n DESC, v LIMIT {int(limit)}")
-        return [(v, int(n)) for v, n in self._rows(sql, params)]
+        value = "_gl_v" if is_list else f"({expr})"
+        key = f"lowerUTF8({value})" if fold else value
+        source = f"{self.events} ARRAY JOIN {expr} AS _gl_v" if is_list else self.events
+        sql = (f"SELECT argMin({value}, seq) AS v, {key} AS k, count() AS n FROM {source} "
+               f"WHERE {where} AND {value} IS NOT NULL GROUP BY k ORDER BY n DESC, k LIMIT {int(limit)}")
+        return [(v, int(n)) for v, _k, n in self._rows(sql, params)]
 
     def sql(self, org: str, query: SearchQuery, select: str, tail: str = "") -> list[tuple[Any, ...]]:
         """Run a custom aggregate (ClickHouse SQL) over the org's matching events. `select` and `tail` are
@@ -468,13 +444,6 @@ class ClickHouseStore:
         if not self._closed:
             self._closed = True
             self.x.close()
-
-
-def _advance(query: SearchQuery, last: StoredEvent) -> SearchQuery:
-    """The same query continuing after `last` (keyset for bounded, seq for polling)."""
-    if query.mode == "polling":
-        return replace(query, after_seq=last.seq)
-    return replace(query, after=(last.published, last.uuid))
 
 
 def _seconds(text: str) -> timedelta:

@@ -12,7 +12,9 @@ Why it is shaped this way:
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +34,15 @@ from glasslog.store.base import (
     ValidEvent,
 )
 from glasslog.store.columns import LISTS, SCALARS, HotColumn
+from glasslog.store.sql_common import (
+    advance,
+    bounded_order,
+    chunk_size,
+    conditions,
+    keep_keyword_matches,
+    unique_by_uuid,
+    with_changes,
+)
 
 DB_FILE = "glasslog.duckdb"
 DIALECT = "duckdb"
@@ -158,6 +169,8 @@ class DuckDBStore:
             raise
         self._write_lock = threading.Lock()
         self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._cursors_lock = threading.Lock()
         self._con.execute(_ddl())
         self._con.execute(
             "CREATE TABLE IF NOT EXISTS meta (org VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
@@ -173,8 +186,12 @@ class DuckDBStore:
         """A cursor per thread: DuckDB connections are not shared across threads, cursors are cheap."""
         cur = getattr(self._local, "cur", None)
         if cur is None:
+            if self._closed:
+                raise GlasslogError("E0000009", "the store is closed", status=503)
             cur = self._con.cursor()
             self._local.cur = cur
+            with self._cursors_lock:
+                self._cursors.append(cur)
         return cur
 
     def interruptible(self) -> duckdb.DuckDBPyConnection:
@@ -187,14 +204,7 @@ class DuckDBStore:
         result = IngestResult()
         if not events:
             return result
-        seen: set[str] = set()
-        batch: list[ValidEvent] = []
-        for ev in events:
-            if ev.uuid in seen:
-                result.duplicates += 1
-                continue
-            seen.add(ev.uuid)
-            batch.append(ev)
+        batch, result.duplicates = unique_by_uuid(events)
         lo = min(e.published for e in batch)
         hi = max(e.published for e in batch)
         with self._write_lock:
@@ -249,44 +259,16 @@ class DuckDBStore:
 
     def _where(self, org: str, query: SearchQuery, *, lo: datetime | None = None,
                hi: datetime | None = None, keyset: bool = True) -> tuple[str, list[Any]]:
-        """The one place conditions are assembled; the org guard always comes first."""
-        parts = ["org = ?"]
-        params: list[Any] = [org]
-        since = lo if lo is not None else query.since
-        until = hi if hi is not None else query.until
-        if since is not None:
-            parts.append("published >= ?")
-            params.append(_naive(since))
-        if until is not None:
-            parts.append("published < ?")
-            params.append(_naive(until))
+        """The one place conditions are assembled (org guard first, see sql_common.conditions)."""
+        parts, params = conditions(org, query, "?", DIALECT, since=lo, until=hi, keyset=keyset)
+        params = [_naive(v) if isinstance(v, datetime) else v for v in params]
         if query.mode == "polling" and query.after_seq is not None:
             parts.append("seq > ?")
             params.append(query.after_seq)
-        if keyset and query.mode == "bounded" and query.after is not None:
-            ts, uid = query.after
-            cmp = ">" if query.order == "ASCENDING" else "<"
-            parts.append(f"(published {cmp} ? OR (published = ? AND uuid {cmp} ?))")
-            params += [_naive(ts), _naive(ts), uid]
-        if query.filter is not None:
-            from glasslog.query import compile_filter
-
-            sql, fparams = compile_filter(query.filter, DIALECT)
-            parts.append(f"({sql})")
-            params += fparams
-        if query.keywords:
-            from glasslog.query import compile_keywords_prefilter
-
-            sql, kparams = compile_keywords_prefilter(query.keywords, DIALECT)
-            parts.append(f"({sql})")
-            params += kparams
         return " AND ".join(parts), params
 
     def _order(self, query: SearchQuery) -> str:
-        if query.mode == "polling":
-            return "seq ASC"
-        d = "ASC" if query.order == "ASCENDING" else "DESC"
-        return f"published {d}, uuid {d}"
+        return "seq ASC" if query.mode == "polling" else bounded_order(query)
 
     # -- reading ----------------------------------------------------------------------------------------
 
@@ -301,23 +283,17 @@ class DuckDBStore:
         q = query
         while True:
             where, params = self._where(org, q, lo=lo, hi=hi)
-            chunk = None if want is None else max((want - len(out)) * (4 if q.keywords else 1), 256)
+            chunk = chunk_size(q, want, len(out))
             sql = f"SELECT seq, published, uuid, raw FROM events WHERE {where} ORDER BY {self._order(q)}"
             if chunk is not None:
                 sql += f" LIMIT {int(chunk)}"
             rows = self._fetch(sql, params)
-            if q.keywords:
-                from glasslog.query import matches_keywords
-
-                out += [r for r in rows if matches_keywords(q.keywords, orjson.loads(r.raw))]
-            else:
-                out += rows
+            out += keep_keyword_matches(q, rows)
             if want is not None and len(out) >= want:
                 return out[:want]
             if chunk is None or len(rows) < chunk:
                 return out
-            last = rows[-1]
-            q = _advance(q, last)
+            q = advance(q, rows[-1])
 
     def search(self, org: str, query: SearchQuery) -> Page:
         if query.limit == 0:
@@ -357,13 +333,13 @@ class DuckDBStore:
         return out
 
     def iter_search(self, org: str, query: SearchQuery, batch: int = 5000) -> Iterator[StoredEvent]:
-        q = _with(query, limit=batch)
+        q = with_changes(query, limit=batch)
         while True:
             rows = self._run(org, q, batch)
             yield from rows
             if len(rows) < batch:
                 return
-            q = _advance(q, rows[-1])
+            q = advance(q, rows[-1])
 
     def count(self, org: str, query: SearchQuery) -> int:
         if query.keywords:
@@ -388,12 +364,39 @@ class DuckDBStore:
         return [Bucket(datetime.fromtimestamp(int(b), UTC), int(n)) for b, n in rows]
 
     def top_values(self, org: str, query: SearchQuery, path: str, limit: int = 10) -> list[tuple[Any, int]]:
+        """Values group case-insensitively where the filter language compares them so. A field with a hot
+        column is grouped on it (reading `raw` would cost seconds per million rows) and each winner's spelling
+        is restored from one event of its group."""
+        if query.keywords:
+            raise GlasslogError("E0000001", "keyword search (q) is not supported for trends; use a filter")
+        from glasslog.query.fields import resolve
+
+        field = resolve(path)
+        order = f"GROUP BY v ORDER BY n DESC, v LIMIT {int(limit)}"
+        if field.hot is not None:
+            col = field.hot.column
+            rows = self.sql(org, query, f"{col} AS v, count(*) AS n, min(seq) AS s", f"AND {col} IS NOT NULL {order}")
+            lowered = field.hot.case == "lower"
+        elif field.hot_list is not None and field.hot_member is not None:
+            items = f"list_transform({field.hot_list.column}, lambda x: x.{field.hot_member.column})"
+            rows = self.sql(org, query, f"v, count(*) AS n, min(s) AS s FROM (SELECT unnest({items}) AS v, seq AS s",
+                            f") WHERE v IS NOT NULL {order}")
+            lowered = field.hot_member.case == "lower"
+        else:
+            return self._top_values_from_json(org, query, path, limit)
+        if not lowered:
+            return [(v, int(n)) for v, n, _ in rows]
+        out = []
+        for v, n, s in rows:  # a point lookup per winner: seq's zone maps make it cheap
+            found = self._cursor().execute("SELECT raw FROM events WHERE org = ? AND seq = ?", [org, s]).fetchall()
+            out.append((_spelling(found[0][0] if found else None, field.path, v), int(n)))
+        return out
+
+    def _top_values_from_json(self, org: str, query: SearchQuery, path: str, limit: int) -> list[tuple[Any, int]]:
         from glasslog.query import value_expression
 
         expr, is_list = value_expression(path, DIALECT)
         where, params = self._where(org, query)
-        if query.keywords:
-            raise GlasslogError("E0000001", "keyword search (q) is not supported for trends; use a filter")
         if is_list:
             sql = (f"SELECT v, count(*) AS n FROM (SELECT unnest({expr}) AS v FROM events WHERE {where}) "
                    f"WHERE v IS NOT NULL GROUP BY v ORDER BY n DESC, v LIMIT {int(limit)}")
@@ -459,19 +462,42 @@ class DuckDBStore:
             self._cursor().execute("CHECKPOINT").fetchall()
 
     def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._con.close()
+        """Stop statements other threads still run (a detector pass, a slow export), then close: DuckDB
+        refuses to close a connection another thread is using."""
+        if self._closed:
+            return
+        self._closed = True
+        with self._cursors_lock:
+            cursors = list(self._cursors)
+        for _ in range(100):
+            for cur in cursors:
+                with contextlib.suppress(duckdb.Error):
+                    cur.interrupt()
+            try:
+                self._con.close()
+                return
+            except duckdb.Error:
+                time.sleep(0.05)
+        self._con.close()
 
 
-def _with(query: SearchQuery, **changes: Any) -> SearchQuery:
-    from dataclasses import replace
-
-    return replace(query, **changes)
-
-
-def _advance(query: SearchQuery, last: StoredEvent) -> SearchQuery:
-    """The same query continuing after `last` (keyset for bounded, seq for polling)."""
-    if query.mode == "polling":
-        return _with(query, after_seq=last.seq)
-    return _with(query, after=(last.published, last.uuid))
+def _spelling(raw: str | None, path: tuple[str, ...], lowered: str) -> str:
+    """The value as the event spells it (a lower-cased column holds it lower-cased); arrays fan out."""
+    if not raw:
+        return lowered
+    values: list[Any] = [orjson.loads(raw)]
+    for key in path:
+        nxt: list[Any] = []
+        for v in values:
+            if isinstance(v, list):
+                v = [x.get(key) for x in v if isinstance(x, dict)]
+                nxt += v
+            elif isinstance(v, dict):
+                nxt.append(v.get(key))
+        values = nxt
+    for v in values:
+        if isinstance(v, list):
+            continue
+        if isinstance(v, str) and v.lower() == lowered:
+            return v
+    return lowered

@@ -1,0 +1,90 @@
+"""What every SQL backend does the same way: assembling conditions (org guard first), keyset paging, batch
+dedupe and the exact keyword check. Backends differ only in their placeholder, dialect and polling clause."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import orjson
+
+from glasslog.store.base import SearchQuery, StoredEvent, ValidEvent
+
+
+def unique_by_uuid(events: Sequence[ValidEvent]) -> tuple[list[ValidEvent], int]:
+    """The batch without repeats of a uuid (the first one wins), and how many repeats were dropped."""
+    seen: set[str] = set()
+    batch: list[ValidEvent] = []
+    for ev in events:
+        if ev.uuid not in seen:
+            seen.add(ev.uuid)
+            batch.append(ev)
+    return batch, len(events) - len(batch)
+
+
+def conditions(org: str, query: SearchQuery, placeholder: str, dialect: str, *, since: Any = None,
+               until: Any = None, keyset: bool = True) -> tuple[list[str], list[Any]]:
+    """The WHERE parts shared by every backend; the org guard always comes first. `since`/`until` override
+    the query's (a time slice); the backend adds its polling clause."""
+    p = placeholder
+    parts = [f"org = {p}"]
+    params: list[Any] = [org]
+    lo = since if since is not None else query.since
+    hi = until if until is not None else query.until
+    if lo is not None:
+        parts.append(f"published >= {p}")
+        params.append(lo)
+    if hi is not None:
+        parts.append(f"published < {p}")
+        params.append(hi)
+    if keyset and query.mode == "bounded" and query.after is not None:
+        ts, uid = query.after
+        cmp = ">" if query.order == "ASCENDING" else "<"
+        parts.append(f"(published {cmp} {p} OR (published = {p} AND uuid {cmp} {p}))")
+        params += [ts, ts, uid]
+    if query.filter is not None:
+        from glasslog.query import compile_filter
+
+        sql, fparams = compile_filter(query.filter, dialect)
+        parts.append(f"({sql})")
+        params += fparams
+    if query.keywords:
+        from glasslog.query import compile_keywords_prefilter
+
+        sql, kparams = compile_keywords_prefilter(query.keywords, dialect)
+        parts.append(f"({sql})")
+        params += kparams
+    return parts, params
+
+
+def bounded_order(query: SearchQuery) -> str:
+    d = "ASC" if query.order == "ASCENDING" else "DESC"
+    return f"published {d}, uuid {d}"
+
+
+def chunk_size(query: SearchQuery, want: int | None, have: int) -> int | None:
+    """How many rows to ask for next: more than needed when keywords will drop some in Python."""
+    if want is None:
+        return None
+    return max((want - have) * (4 if query.keywords else 1), 256)
+
+
+def keep_keyword_matches(query: SearchQuery, rows: list[StoredEvent]) -> list[StoredEvent]:
+    """The SQL keyword condition is a cheap superset; the exact token rule is applied here."""
+    if not query.keywords:
+        return rows
+    from glasslog.query import matches_keywords
+
+    return [r for r in rows if matches_keywords(query.keywords, orjson.loads(r.raw))]
+
+
+def with_changes(query: SearchQuery, **changes: Any) -> SearchQuery:
+    return replace(query, **changes)
+
+
+def advance(query: SearchQuery, last: StoredEvent) -> SearchQuery:
+    """The same query continuing after `last` (keyset for bounded, seq for polling)."""
+    if query.mode == "polling":
+        return replace(query, after_seq=last.seq)
+    return replace(query, after=(last.published, last.uuid))
