@@ -42,6 +42,7 @@ class Finding:
     summary: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     merge_gap_s: int | None = None  # the rule's own merge gap, when it has one
+    ips: list[str] = field(default_factory=list)  # source IPs of the matching events, when the engine knows them
 
     @property
     def key(self) -> str:
@@ -81,7 +82,8 @@ class AlertStore:
                 index["windows"].append({"id": target["id"], "first_ms": f.first_ms, "last_ms": f.last_ms})
                 index["windows"] = index["windows"][-50:]
             else:
-                self._merge(target, f)
+                if not self._merge(target, f):
+                    continue  # already recorded: no write (continuous detection re-judges open windows)
                 for w in index["windows"]:
                     if w["id"] == target["id"]:
                         w["first_ms"], w["last_ms"] = target["first_ms"], target["last_ms"]
@@ -101,11 +103,12 @@ class AlertStore:
         return doc
 
     @staticmethod
-    def _merge(alert: dict[str, Any], f: Finding) -> None:
+    def _merge(alert: dict[str, Any], f: Finding) -> bool:
+        """Fold a finding into an alert; False when it adds nothing (a re-run over the same events)."""
         known = set(alert["uuids"])
         fresh = [u for u in f.uuids if u not in known]
         if not fresh and f.first_ms >= alert["first_ms"] and f.last_ms <= alert["last_ms"]:
-            return  # a re-run over the same events: nothing new
+            return False
         alert["uuids"] = (alert["uuids"] + fresh)[:MAX_UUIDS]
         alert["count"] = max(alert["count"], f.count, len(alert["uuids"])) if not fresh else \
             alert["count"] + len(fresh)
@@ -115,7 +118,10 @@ class AlertStore:
         if f.details:
             alert["details"] = {**alert.get("details", {}), **f.details}
         alert["summary"] = f.summary or alert.get("summary", "")
+        if f.ips:
+            alert["ips"] = sorted(set(alert.get("ips") or []) | set(f.ips))[:500]
         alert["updated"] = now_iso()
+        return True
 
     # -- reading and changing ----------------------------------------------------------------------------
 

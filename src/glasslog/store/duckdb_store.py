@@ -230,7 +230,7 @@ class DuckDBStore:
                     "seq": pa.array(range(base + 1, base + 1 + len(fresh)), pa.int64()),
                     "published": pa.array([_micros(e.published) for e in fresh], pa.int64()).cast(
                         pa.timestamp("us")),
-                    "raw": pa.array([e.raw for e in fresh], pa.binary()).cast(pa.string()),
+                    "raw": pa.array([e.raw for e in fresh], pa.string()),
                 }
             )
             cur.register("staged", staged)
