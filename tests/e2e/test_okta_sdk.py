@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,24 @@ from tests.conftest import make_event
 from tests.e2e.conftest import Running, ndjson
 
 os.environ["OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"] = "true"
+
+
+def run_in_own_loop(coro) -> None:  # noqa: ANN001 - a coroutine
+    """Run the SDK's coroutine on a private thread and event loop: another test in this process (the browser
+    tests' Playwright) may have left an event loop running on the main thread, where asyncio.run() refuses."""
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coro)
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the test's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=target, name="okta-sdk-test")
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
 
 
 def iso(dt: datetime) -> str:
@@ -108,7 +127,7 @@ def test_sdk_bounded_and_polling(running: Running) -> None:
         assert sorted(e["uuid"] for e in polled) == sorted(e["uuid"] for e in late + fresh)
         assert all(e in late + fresh for e in polled)
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario())
 
 
 def test_sdk_sees_only_its_org_and_gets_okta_errors(running: Running) -> None:
@@ -124,4 +143,4 @@ def test_sdk_sees_only_its_org_and_gets_okta_errors(running: Running) -> None:
         data, resp, err = await okta.list_log_events(filter="nonsense ==", limit=10)
         assert err is not None and "E0000053" in str(err), err
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario())
