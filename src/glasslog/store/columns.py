@@ -59,6 +59,10 @@ SCALARS: tuple[HotColumn, ...] = (
     HotColumn("api_token_id", ("transaction", "detail", "requestApiTokenId"), "exact"),
     HotColumn("request_id", ("debugContext", "debugData", "requestId"), "exact"),
     HotColumn("dt_hash", ("debugContext", "debugData", "dtHash"), "exact"),
+    # Read by the detection rules on most sign-in events (proxy, VPN and ASN awareness).
+    HotColumn("security_is_proxy", ("securityContext", "isProxy"), "lower"),
+    HotColumn("security_as_number", ("securityContext", "asNumber"), "exact"),
+    HotColumn("security_as_org", ("securityContext", "asOrg"), "lower"),
 )
 
 LISTS: tuple[HotList, ...] = (

@@ -176,9 +176,21 @@ class DuckDBStore:
             "CREATE TABLE IF NOT EXISTS meta (org VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
             "key VARCHAR NOT NULL, value VARCHAR NOT NULL, PRIMARY KEY (org, kind, key))"
         )
+        self._add_missing_columns()
         self._insert_sql = _insert_select()
         self._seq = int(self._con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchall()[0][0])
         self._closed = False
+
+    def _add_missing_columns(self) -> None:
+        """A store made by an older glasslog lacks newer hot columns: add them and derive their values from
+        the kept JSON, so old data answers new queries the same way."""
+        have = {r[0] for r in self._con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events'").fetchall()}
+        for col in SCALARS:
+            if col.column not in have:
+                self._con.execute(f"ALTER TABLE events ADD COLUMN {col.column} VARCHAR").fetchall()
+                value = _lowered(col, f"json_extract_string(raw, '{_json_path(col.path)}')")
+                self._con.execute(f"UPDATE events SET {col.column} = {value}").fetchall()
 
     # -- connections ------------------------------------------------------------------------------------
 
