@@ -312,8 +312,9 @@ def main() -> None:
         ("top actors", lambda: log.store.top_values("acme", q, "actor.alternateId", 10),
          "SELECT doc->'actor'->>'alternateId' a, count(*) FROM events GROUP BY a ORDER BY 2 DESC LIMIT 10"),
         ("top targets", lambda: log.store.top_values("acme", q, "target.displayName", 10),
-         "SELECT t->>'displayName' a, count(*) FROM events, jsonb_array_elements(coalesce(doc->'target', "
-         "'[]')) t GROUP BY a ORDER BY 2 DESC LIMIT 10"),
+         "SELECT t->>'displayName' a, count(*) FROM events, jsonb_array_elements(CASE WHEN "
+         "jsonb_typeof(doc->'target') = 'array' THEN doc->'target' ELSE '[]' END) t "
+         "GROUP BY a ORDER BY 2 DESC LIMIT 10"),
         ("top event types", lambda: log.store.top_values("acme", q, "eventType", 10),
          "SELECT doc->>'eventType' a, count(*) FROM events GROUP BY a ORDER BY 2 DESC LIMIT 10"),
     ]

@@ -4,8 +4,21 @@
 const $ = (sel, root = document) => root.querySelector(sel);
 const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
+let csrf = null;
+
+/** The session's CSRF value, which every state-changing request made with the session cookie must echo. */
+async function csrfToken() {
+  if (csrf === null) {
+    const resp = await fetch('/api/glasslog/session', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    if (resp.status === 401) { location.href = '/'; throw new Error('signed out'); }
+    csrf = (await resp.json()).csrf || '';
+  }
+  return csrf;
+}
+
 async function api(method, path, body) {
   const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (method !== 'GET') opts.headers['X-CSRF-Token'] = await csrfToken();
   if (body !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
   const resp = await fetch(path, opts);
   if (resp.status === 401) { location.href = '/'; throw new Error('signed out'); }
