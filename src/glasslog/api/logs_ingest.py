@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from typing import Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
@@ -20,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from glasslog.api.auth import Principal, require_ingest
 from glasslog.errors import GlasslogError
 from glasslog.events.reader import GZIP_MAGIC, ParseFailure, read_body
-from glasslog.events.validate import validate_event
+from glasslog.events.validate import validate_records
 from glasslog.store.base import IngestResult, Rejected, ValidEvent
 
 JSON_TYPES = ("application/json", "text/json")
@@ -107,36 +108,24 @@ async def read_limited(request: Request, limit: int, gzip_declared: bool) -> byt
 
 def parse_events(body: bytes, kind: str) -> tuple[list[ValidEvent], list[Rejected]]:
     """Validate every record. NDJSON lines are kept as sent (no re-encoding), which is also the fast path."""
-    good: list[ValidEvent] = []
-    bad: list[Rejected] = []
     if kind == "ndjson":
         stripped = body.strip()
         if not stripped:
             raise malformed("the body is empty")
-        index = 0
-        for line in stripped.split(b"\n"):
-            if not line.strip():
-                continue
-            try:
-                obj = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                bad.append(Rejected(index, f"record {index}: malformed JSON: {exc}"))
-            else:
-                checked = validate_event(obj, index, raw=line)
-                (good if isinstance(checked, ValidEvent) else bad).append(checked)  # type: ignore[arg-type]
-            index += 1
-        return good, bad
+        lines = [line for line in stripped.split(b"\n") if line.strip()]
+        return validate_records(_ndjson_record(i, line) for i, line in enumerate(lines))
     try:
         records = read_body(body, "application/json")
     except ParseFailure as exc:
         raise malformed(str(exc)) from None
-    for index, rec in records:
-        if isinstance(rec, Rejected):
-            bad.append(rec)
-            continue
-        checked = validate_event(rec, index)
-        (good if isinstance(checked, ValidEvent) else bad).append(checked)  # type: ignore[arg-type]
-    return good, bad
+    return validate_records(records)
+
+
+def _ndjson_record(index: int, line: bytes) -> tuple[int, Any, bytes]:
+    try:
+        return index, orjson.loads(line), line
+    except orjson.JSONDecodeError as exc:
+        return index, Rejected(index, f"record {index}: malformed JSON: {exc}"), line
 
 
 @router.post(

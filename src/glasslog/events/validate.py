@@ -56,15 +56,16 @@ def validate_event(obj: Any, index: int = 0, raw: bytes | None = None, keep: boo
     return ValidEvent(obj=obj if keep else {}, raw=raw, uuid=uuid, published=when)
 
 
-def validate_records(records: Iterable[tuple[int, Any]]) -> tuple[list[ValidEvent], list[Rejected]]:
-    """Split (index, record-or-Rejected) pairs into storable events and rejections."""
+def validate_records(records: Iterable[tuple[int, Any] | tuple[int, Any, bytes | None]],
+                     ) -> tuple[list[ValidEvent], list[Rejected]]:
+    """Split (index, record-or-Rejected[, its own JSON text]) into storable events and rejections."""
     good: list[ValidEvent] = []
     bad: list[Rejected] = []
-    for index, rec in records:
+    for index, rec, *line in records:
         if isinstance(rec, Rejected):
             bad.append(rec)
             continue
-        checked = validate_event(rec, index)
+        checked = validate_event(rec, index, line[0] if line else None)
         (good if isinstance(checked, ValidEvent) else bad).append(checked)  # type: ignore[arg-type]
     return good, bad
 
