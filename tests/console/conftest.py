@@ -8,6 +8,7 @@ installs both.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -63,11 +64,17 @@ class Server:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    base = tmp_path_factory.mktemp("console")
+    with running_server(tmp_path_factory.mktemp("console"), RECENT_EVENTS) as srv:
+        yield srv
+
+
+@contextlib.contextmanager
+def running_server(base: Path, recent_events: int) -> Iterator[Server]:
+    """A real `glasslog serve` over a fresh data directory: the samples plus `recent_events` generated ones."""
     data = base / "data"
     recent = base / "recent.ndjson"
     with recent.open("wb") as f:
-        for event in generate(RECENT_EVENTS):
+        for event in generate(recent_events):
             f.write(orjson.dumps(event) + b"\n")
     _glasslog("org", "create", ORG, data=data)
     samples = sorted(str(p) for p in SAMPLES.glob("*.ndjson"))

@@ -7,7 +7,9 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from conftest import Server, shot, sign_in
+import pytest
+
+from conftest import Server, running_server, shot, sign_in
 
 SPRAY_IP = "203.0.113.77"
 
@@ -28,7 +30,15 @@ def _event(when: datetime, user: str, result: str, reason: str | None, session: 
     }
 
 
-def test_alert_to_investigation_without_writing_a_query(page, server: Server) -> None:
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - Iterator[Server]
+    """A server of its own: the attack this test injects must not change what the other console tests count."""
+    with running_server(tmp_path_factory.mktemp("analyst"), 300) as srv:
+        yield srv
+
+
+def test_alert_to_investigation_without_writing_a_query(page, own_server: Server) -> None:
+    server = own_server
     start = datetime.now(UTC) - timedelta(minutes=20)
     spray = [_event(start + timedelta(seconds=20 * i), f"victim{i}@acme.example", "FAILURE",
                     "INVALID_CREDENTIALS", None) for i in range(8)]
