@@ -112,7 +112,7 @@ def main() -> None:
             ("filtered events", "/api/v1/logs", {**rng, "filter": FILTER, "limit": 50, "sortOrder": "DESCENDING"}),
             ("filtered trends", "/api/glasslog/trends", {**rng, "filter": FILTER}),
         ]
-        settings = Settings(rate_limit_read_per_minute=100_000, rate_limit_other_per_minute=100_000)
+        settings = Settings(rate_limit_read_per_minute=100_000, rate_limit_other_per_minute=100_000, detect=False)
         with TestClient(create_app(log, settings)) as client:
             total = client.get("/api/glasslog/histogram", params=rng, headers=headers).json()["total"]
             print(f"default page: last 7 days = {total:,} events\n")

@@ -59,6 +59,12 @@ def test_alert_to_investigation_without_writing_a_query(page, own_server: Server
     row = page.locator("tr", has_text=SPRAY_IP).first
     row.wait_for()
     assert page.evaluate("getComputedStyle(document.body).fontFamily") != ""  # the console stylesheet loads
+    # The guide's lifecycle stages, counted over the chosen range, each query one click from the console.
+    page.select_option("#lc-range", "24h")
+    bad_password = page.locator("#lifecycle li", has_text='outcome.reason eq "INVALID_CREDENTIALS"').first
+    bad_password.wait_for()
+    page.wait_for_function("document.querySelector('#lifecycle').innerText.includes('INVALID_CREDENTIALS')")
+    assert int(bad_password.inner_text().rsplit("—", 1)[1]) >= 8  # our spray's failures at least
     shot(page, "alerts")
     row.click()
     page.wait_for_url("**/alerts/*")
@@ -70,3 +76,7 @@ def test_alert_to_investigation_without_writing_a_query(page, own_server: Server
     shot(page, "investigation")
     report = page.request.get(page.url.replace("/investigations/", "/api/glasslog/investigations/") + "/report")
     assert report.ok and SPRAY_IP in report.text()
+    page.goto(server.url + "/alerts")
+    page.select_option("#lc-range", "24h")
+    page.locator("#lifecycle a").first.click()
+    page.wait_for_url("**/?range=24h&filter=*")

@@ -52,9 +52,21 @@ async function alertList() {
     if (tr) location.href = `/alerts/${tr.dataset.id}`;
   });
   await load();
-  const stages = await api('GET', '/api/glasslog/lifecycle');
+  const range = $('#lc-range');
+  range.addEventListener('change', () => lifecycle(range.value));
+  await lifecycle(range.value);
+}
+
+const RANGE_HOURS = { '24h': 24, '7d': 168, '30d': 720, '90d': 2160 };
+
+/** The guide's stages with their queries, counted over the chosen range; each query opens in the console. */
+async function lifecycle(range) {
+  const until = new Date();
+  const since = new Date(until.getTime() - RANGE_HOURS[range] * 3600 * 1000);
+  const params = new URLSearchParams({ since: since.toISOString(), until: until.toISOString() });
+  const stages = await api('GET', `/api/glasslog/lifecycle?${params}`);
   $('#lifecycle').innerHTML = stages.map((s) => `<h3>${esc(s.title)} (${s.count})</h3><ul>${s.queries.map((q) =>
-    `<li><a href="/?filter=${encodeURIComponent(q.filter)}">${esc(q.title)}</a>: <code>${esc(q.filter)}</code> — ${q.count}</li>`).join('')}</ul>`).join('');
+    `<li><a href="/?range=${range}&filter=${encodeURIComponent(q.filter)}">${esc(q.title)}</a>: <code>${esc(q.filter)}</code> — ${q.count}</li>`).join('')}</ul>`).join('');
 }
 
 async function alertDetail(id) {
