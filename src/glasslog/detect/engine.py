@@ -334,6 +334,8 @@ class Engine:
                 if not run.is_new(hit.uuids):
                     continue
                 distinct = sorted({str(v) for v in hit.values})
+                if c.skip_busy_sources and self._busy_source(run, c, group, hit, len(distinct)):
+                    continue
                 what = f"{len(distinct)} distinct {dotted(c.value_field)}" if c.value_field else \
                     f"{hit.count} events"
                 who = ", ".join(f"{k}={v}" for k, v in group.items()) or "whole org"
@@ -344,6 +346,21 @@ class Engine:
                                    hit.first_ms, hit.last_ms, hit.uuids, hit.count,
                                    summary=f"{c.title}: {what} ({who})", details=details, ips=sources[:500]))
         return out
+
+    def _busy_source(self, run: Run, c: Correlation, group: dict[str, Any], hit: Any, failing: int) -> bool:
+        """Did the finding's source IP sign in more distinct accounts successfully than it failed, around the
+        finding's window? Then it is a shared address (office, NAT, VPN exit) where typos add up, not a spray."""
+        from glasslog.detect.behaviours import ACTOR, SIGNED_IN
+        from glasslog.query.ast import Compare
+
+        ip = group.get("client.ipAddress")
+        if not ip:
+            return False
+        pad = c.timespan * 1000
+        q = run.query(And(SIGNED_IN, Compare(("client", "ipAddress"), "eq", str(ip))),
+                      from_ms(hit.first_ms - pad), from_ms(hit.last_ms + pad))
+        accounts = {r[3] for r in project(run.store, run.org, q, [ACTOR])}
+        return len(accounts) > failing
 
     def _keys_of(self, run: Run, c: Correlation, depth: int = 0) -> set[tuple[Any, ...]] | None:
         """Grouping keys (in `c`'s key space) of the new events that feed `c`; None = cannot tell (all keys)."""

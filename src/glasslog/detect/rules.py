@@ -81,6 +81,9 @@ class Correlation:
     generate: bool
     source: str
     description: str = ""
+    # glasslog_skip_busy_sources: a finding grouped by source IP is dropped when that IP signed more distinct
+    # accounts in successfully than the finding counts (a shared office or NAT address, not an attacker).
+    skip_busy_sources: bool = False
 
     def group_paths(self, rule_name: str) -> tuple[tuple[str, ...], ...]:
         """The grouping paths for events of one referenced rule."""
@@ -181,6 +184,7 @@ def compile_correlation(rule: SigmaCorrelationRule, source: str) -> Correlation:
         timespan=int(rule.timespan.seconds), op=op, threshold=threshold,
         value_field=canonical_path(fieldref) if fieldref else None, aliases=aliases,
         generate=bool(rule.generate), source=source, description=str(rule.description or ""),
+        skip_busy_sources=bool((getattr(rule, "custom_attributes", None) or {}).get("glasslog_skip_busy_sources")),
     )
 
 
