@@ -31,6 +31,14 @@ def test_password_spray_and_success_after(glog):
     assert f["gl_success_after_credential_attack"][0].group == {"actor.alternateId": "u2@example.com"}
 
 
+def test_typos_behind_a_shared_office_address_are_not_a_spray(glog):
+    office = "203.0.113.10"
+    evs = [fail(i, actor=f"u{i}@example.com", ip=office) for i in range(6)]  # six people mistype
+    evs += [event("user.session.start", minutes=i, actor=f"ok{i}@example.com", ip=office) for i in range(12)]
+    f = fired(glog, evs)
+    assert "gl_password_spray" not in f and "gl_success_after_credential_attack" not in f
+
+
 def test_spray_below_threshold_is_quiet(glog):
     evs = [fail(i, actor=f"u{i}@example.com", ip="198.51.100.7") for i in range(4)]
     assert "gl_password_spray" not in fired(glog, evs)
