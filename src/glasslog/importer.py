@@ -16,6 +16,7 @@ from glasslog.log import Log
 from glasslog.store.base import IngestResult, Rejected, ValidEvent
 
 BATCH = 50_000
+IMPORT_MEMORY_MB = 600  # DuckDB's share while importing: enough for 50k-event batches, flat at any file size
 Progress = Callable[[int, int], None]  # (bytes read so far in this file, records so far)
 
 
@@ -51,6 +52,9 @@ def import_files(log: Log, paths: Iterable[str | Path], org: str,
     offset = 0
     # Tens of thousands of live parsed events make the cyclic GC rescan them over and over; nothing here
     # creates cycles, so it is paused for the import.
+    limit_memory = getattr(log.store, "set_memory_limit", None)
+    if limit_memory is not None:
+        limit_memory(IMPORT_MEMORY_MB)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:

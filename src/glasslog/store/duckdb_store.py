@@ -206,6 +206,11 @@ class DuckDBStore:
                 self._cursors.append(cur)
         return cur
 
+    def set_memory_limit(self, megabytes: int) -> None:
+        """Bound DuckDB's buffer memory. Bulk import sets it: DuckDB otherwise keeps inserted data cached up to
+        most of the machine's memory, so a long import's footprint would grow with the file."""
+        self._cursor().execute(f"SET memory_limit = '{int(megabytes)}MB'").fetchall()
+
     def interruptible(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor, for a watchdog to `interrupt()` when a query outlives its time limit."""
         return self._cursor()
