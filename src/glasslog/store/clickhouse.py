@@ -39,7 +39,6 @@ import random
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -56,6 +55,7 @@ from glasslog.store.sql_common import (
     bounded_order,
     chunk_size,
     conditions,
+    iter_pages,
     keep_keyword_matches,
     unique_by_uuid,
 )
@@ -317,14 +317,8 @@ class ClickHouseStore:
         return Page(rows[: query.limit] if query.limit is not None else rows, has_more=has_more)
 
     def iter_search(self, org: str, query: SearchQuery, batch: int = 5000) -> Iterator[StoredEvent]:
-        q = replace(query, limit=batch)
-        mark = self.watermark() if q.mode == "polling" else None  # one snapshot for the whole walk
-        while True:
-            rows = self._run(org, q, batch, mark=mark)
-            yield from rows
-            if len(rows) < batch:
-                return
-            q = advance(q, rows[-1])
+        mark = self.watermark() if query.mode == "polling" else None  # one snapshot for the whole walk
+        yield from iter_pages(lambda q: self._run(org, q, batch, mark=mark), query, batch)
 
     def count(self, org: str, query: SearchQuery) -> int:
         if query.keywords:

@@ -39,9 +39,9 @@ from glasslog.store.sql_common import (
     bounded_order,
     chunk_size,
     conditions,
+    iter_pages,
     keep_keyword_matches,
     unique_by_uuid,
-    with_changes,
 )
 
 DB_FILE = "glasslog.duckdb"
@@ -350,13 +350,7 @@ class DuckDBStore:
         return out
 
     def iter_search(self, org: str, query: SearchQuery, batch: int = 5000) -> Iterator[StoredEvent]:
-        q = with_changes(query, limit=batch)
-        while True:
-            rows = self._run(org, q, batch)
-            yield from rows
-            if len(rows) < batch:
-                return
-            q = advance(q, rows[-1])
+        yield from iter_pages(lambda q: self._run(org, q, batch), query, batch)
 
     def count(self, org: str, query: SearchQuery) -> int:
         if query.keywords:

@@ -3,7 +3,7 @@ dedupe and the exact keyword check. Backends differ only in their placeholder, d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -79,12 +79,20 @@ def keep_keyword_matches(query: SearchQuery, rows: list[StoredEvent]) -> list[St
     return [r for r in rows if matches_keywords(query.keywords, orjson.loads(r.raw))]
 
 
-def with_changes(query: SearchQuery, **changes: Any) -> SearchQuery:
-    return replace(query, **changes)
-
-
 def advance(query: SearchQuery, last: StoredEvent) -> SearchQuery:
     """The same query continuing after `last` (keyset for bounded, seq for polling)."""
     if query.mode == "polling":
         return replace(query, after_seq=last.seq)
     return replace(query, after=(last.published, last.uuid))
+
+
+def iter_pages(fetch: Callable[[SearchQuery], list[StoredEvent]], query: SearchQuery,
+               batch: int) -> Iterator[StoredEvent]:
+    """Every match in order, `batch` rows at a time, each page continuing after the last (constant memory)."""
+    q = replace(query, limit=batch)
+    while True:
+        rows = fetch(q)
+        yield from rows
+        if len(rows) < batch:
+            return
+        q = advance(q, rows[-1])
