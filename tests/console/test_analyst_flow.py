@@ -78,5 +78,5 @@ def test_alert_to_investigation_without_writing_a_query(page, own_server: Server
     assert report.ok and SPRAY_IP in report.text()
     page.goto(server.url + "/alerts")
     page.select_option("#lc-range", "24h")
-    page.locator("#lifecycle a").first.click()
+    page.locator('#lifecycle a[href^="/?range=24h"]').first.click()  # links of the re-rendered 24 h list
     page.wait_for_url("**/?range=24h&filter=*")

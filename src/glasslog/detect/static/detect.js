@@ -58,13 +58,16 @@ async function alertList() {
 }
 
 const RANGE_HOURS = { '24h': 24, '7d': 168, '30d': 720, '90d': 2160 };
+let lifecycleRequest = 0;  // a slower answer for an older range must not overwrite the newer one
 
 /** The guide's stages with their queries, counted over the chosen range; each query opens in the console. */
 async function lifecycle(range) {
   const until = new Date();
   const since = new Date(until.getTime() - RANGE_HOURS[range] * 3600 * 1000);
   const params = new URLSearchParams({ since: since.toISOString(), until: until.toISOString() });
+  const request = ++lifecycleRequest;
   const stages = await api('GET', `/api/glasslog/lifecycle?${params}`);
+  if (request !== lifecycleRequest) return;
   $('#lifecycle').innerHTML = stages.map((s) => `<h3>${esc(s.title)} (${s.count})</h3><ul>${s.queries.map((q) =>
     `<li><a href="/?range=${range}&filter=${encodeURIComponent(q.filter)}">${esc(q.title)}</a>: <code>${esc(q.filter)}</code> — ${q.count}</li>`).join('')}</ul>`).join('');
 }
