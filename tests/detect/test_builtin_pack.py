@@ -145,3 +145,27 @@ def test_benign_look_alikes_are_quiet(glog):
     assert not set(f) & {"gl_support_access_without_case", "gl_impersonation_without_case",
                          "gl_scripted_user_agent"}
     assert f == {}
+
+
+NEW_DEVICE_AND_COUNTRY = "{New Geo-Location=POSITIVE, New Device=POSITIVE, New IP=POSITIVE, New Country=POSITIVE}"
+TRAVELLER = "{New Geo-Location=POSITIVE, New Device=NEGATIVE, New IP=POSITIVE, New Country=POSITIVE}"
+NEW_LAPTOP = "{New Geo-Location=NEGATIVE, New Device=POSITIVE, New IP=NEGATIVE, New Country=NEGATIVE}"
+
+
+def test_unfamiliar_sign_in_is_one_alert_per_session_and_travellers_are_quiet(glog):
+    evs = [event("user.session.start", minutes=i, actor="v@example.com", session="102stolen",
+                 debug={"behaviors": NEW_DEVICE_AND_COUNTRY}) for i in range(3)]
+    evs += [event("user.authentication.sso", minutes=10 + i, actor="v@example.com", session="102stolen",
+                  debug={"behaviors": NEW_DEVICE_AND_COUNTRY}) for i in range(4)]
+    evs += [
+        event("user.session.start", minutes=20, actor="t@example.com", session="102trip",
+              debug={"behaviors": TRAVELLER}),
+        event("user.session.start", minutes=21, actor="n@example.com", session="102laptop",
+              debug={"behaviors": NEW_LAPTOP}),
+        event("user.session.start", minutes=22, actor="f@example.com", session=None, result="FAILURE",
+              reason="INVALID_CREDENTIALS", debug={"behaviors": NEW_DEVICE_AND_COUNTRY}),
+    ]
+    found = fired(glog, evs)["gl_unfamiliar_signin"]
+    assert [f.group for f in found] == [
+        {"actor.alternateId": "v@example.com", "authenticationContext.externalSessionId": "102stolen"}]
+    assert len(found[0].uuids) == 7
