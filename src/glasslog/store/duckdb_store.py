@@ -132,25 +132,27 @@ def _insert_select() -> str:
     )
 
 
-STAGE_CHUNK = 2048  # rows per Arrow batch: DuckDB scans batches in parallel, so both cores derive hot columns
+ROW_GROUP = 122_880  # DuckDB's rows per row group: bulk writers hand over whole ones (see importer.BATCH)
 
 
 def _staged(fresh: list[ValidEvent], base: int) -> pa.Table:
     """The batch as Arrow, its JSON texts copied once into one buffer (converting 50k texts one by one costs
-    ten times more), in chunks that DuckDB's threads share."""
+    ten times more).
+
+    One chunk on purpose: DuckDB would scan several chunks in parallel, but a parallel insert leaves partly
+    filled row groups that every later checkpoint merges and rewrites, which cost more CPU than the parallel
+    JSON parsing saved and left the file twice its size in freed blocks."""
     texts = [e.raw for e in fresh]
     offsets = array("q", accumulate(map(len, texts), initial=0))
-    raw = pa.LargeStringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(b"".join(texts)))
     seq = array("q", range(base + 1, base + 1 + len(fresh)))
     published = array("q", [_micros(e.published) for e in fresh])
-    table = pa.table(
+    return pa.table(
         {
             "seq": pa.Array.from_buffers(pa.int64(), len(seq), [None, pa.py_buffer(seq)]),
             "published": pa.Array.from_buffers(pa.timestamp("us"), len(published), [None, pa.py_buffer(published)]),
-            "raw": raw,
+            "raw": pa.LargeStringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(b"".join(texts))),
         }
     )
-    return pa.Table.from_batches(table.to_batches(max_chunksize=STAGE_CHUNK), table.schema)
 
 
 def _ident(name: str) -> str:
