@@ -110,17 +110,12 @@ def _import(log: Log, paths: Iterable[str | Path], org: str,
                 progress(name, counter.count, n)
             offset += n
         if pending is not None:
-            _add(total, pending.result())
+            total.add(pending.result())
     return total
 
 
 def _flush(pool: ThreadPoolExecutor, log: Log, org: str, batch: list[ValidEvent],
            pending: Future[IngestResult] | None, total: IngestResult) -> Future[IngestResult]:
     if pending is not None:
-        _add(total, pending.result())
+        total.add(pending.result())
     return pool.submit(log.ingest_valid, batch, org)
-
-
-def _add(total: IngestResult, part: IngestResult) -> None:
-    total.accepted += part.accepted
-    total.duplicates += part.duplicates

@@ -52,10 +52,10 @@ class Log:
                 continue
             batch.append(checked)
             if len(batch) >= INGEST_BATCH:
-                _merge(total, self.store.ingest(org, batch))
+                total.add(self.store.ingest(org, batch))
                 batch = []
         if batch:
-            _merge(total, self.store.ingest(org, batch))
+            total.add(self.store.ingest(org, batch))
         return total
 
     def ingest_valid(self, events: list[ValidEvent], org: str = DEFAULT_ORG) -> IngestResult:
@@ -164,12 +164,6 @@ def _check(item: dict[str, Any] | bytes | str, index: int) -> ValidEvent | Rejec
     return validate_event(item, index, raw, keep=False)
 
 
-def _merge(total: IngestResult, part: IngestResult) -> None:
-    total.accepted += part.accepted
-    total.duplicates += part.duplicates
-    if part.first_seq is not None:
-        total.first_seq = total.first_seq or part.first_seq
-        total.last_seq = part.last_seq
 
 
 def _sort_order(value: str) -> SortOrder:

@@ -6,9 +6,9 @@ transaction, one durable commit — and then answers each request with its own s
 a commit carries many requests, so the per-commit cost is paid once for all of them; an idle server commits
 a lone request at once (no added latency unless `linger_ms` asks for it).
 
-Each request must still learn which of *its* events were new and which were duplicates. When the merged
-commit found no duplicates that is plain arithmetic; otherwise the committer reads back the sequence range it
-just committed (the write lock makes it contiguous and this org's alone) to see exactly which uuids went in.
+Each request must still learn which of *its* events were new and which were duplicates: the store's result
+names the uuids it already held, and a repeat inside the merged batch is a duplicate of the request that
+sent it second.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from glasslog.log import Log
-from glasslog.store.base import IngestResult, SearchQuery, ValidEvent
+from glasslog.store.base import IngestResult, ValidEvent
 
 log = logging.getLogger("glasslog.api")
 
@@ -116,14 +116,6 @@ class GroupCommitter:
             owned.append(mine)
             dup_counts.append(dups)
         result = self.log.store.ingest(org, merged)
-        fresh: set[str] | None = None
-        if result.duplicates and result.accepted and result.first_seq is not None:
-            page = self.log.store.search(org, SearchQuery(mode="polling", after_seq=result.first_seq - 1,
-                                                          limit=result.accepted, since=None, until=None))
-            fresh = {e.uuid for e in page.events}
         for item, mine, dups in zip(items, owned, dup_counts, strict=True):
-            # no duplicates in the store: all new (or, if nothing went in, none)
-            all_new = len(mine) if result.accepted else 0
-            accepted = all_new if fresh is None else sum(1 for u in mine if u in fresh)
-            part = IngestResult(accepted=accepted, duplicates=dups + len(mine) - accepted)
-            item.future.set_result(part)
+            accepted = sum(1 for u in mine if u not in result.stored_before)
+            item.future.set_result(IngestResult(accepted=accepted, duplicates=dups + len(mine) - accepted))

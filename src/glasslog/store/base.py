@@ -38,6 +38,19 @@ class IngestResult:
     rejected: list[Rejected] = field(default_factory=list)
     first_seq: int | None = None  # persistence sequence of the first accepted event
     last_seq: int | None = None
+    # uuids of one store batch that the org already held: with them a caller that merged several requests into
+    # one batch (the API's group commit) tells each request exactly which of its events were new
+    stored_before: set[str] = field(default_factory=set)
+
+    def add(self, part: IngestResult) -> None:
+        """Fold the result of a later batch of the same ingest into this one (counts only: `stored_before`
+        stays per batch, or a re-import of millions of events would hold all their uuids)."""
+        self.accepted += part.accepted
+        self.duplicates += part.duplicates
+        self.rejected.extend(part.rejected)
+        if part.first_seq is not None:
+            self.first_seq = self.first_seq or part.first_seq
+            self.last_seq = part.last_seq
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -167,6 +167,7 @@ class ClickHouseStore:
             existing = self._existing(org, batch)
             fresh = [e for e in batch if e.uuid not in existing] if existing else batch
             result.duplicates += len(batch) - len(fresh)
+            result.stored_before = existing
             if not fresh:
                 return result
             # persistence order within a batch follows `published`, so pollers see time order

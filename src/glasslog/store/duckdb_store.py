@@ -262,6 +262,7 @@ class DuckDBStore:
                 cur.unregister("probe")
             fresh = [e for e in batch if e.uuid not in existing] if existing else batch
             result.duplicates += len(batch) - len(fresh)
+            result.stored_before = existing
             if not fresh:
                 return result
             # Persistence order within a batch follows `published`, so readers polling by seq see time order.
