@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import duckdb
+import orjson
 import pytest
 
 from glasslog.errors import GlasslogError
@@ -54,6 +56,33 @@ def test_event_tokens() -> None:
 
 def test_prefilter_is_a_case_insensitive_substring_test() -> None:
     sql, params = compile_keywords_prefilter(("XOxBw", "Login"))
-    assert params == ["xoxbw", "login"] and sql.count("?") == 2
-    sql, params = compile_keywords_prefilter(('a"b', "1.50"))  # left to the exact check
+    assert params == ["[xX][oO][xX][bB][wW]", "[lL][oO][gG][iI][nN]"] and sql.count("?") == 2
+    sql, params = compile_keywords_prefilter(("1.50", "café"))  # left to the exact check
     assert params == [] and sql == "TRUE"
+
+
+def test_prefilter_splits_keywords_where_json_may_escape() -> None:
+    # `Python-urllib/2.7` may be stored as `Python-urllib\/2.7`: each side of the slash must still be there
+    sql, params = compile_keywords_prefilter(("Python-urllib/2.7", 'say"hi'))
+    assert len(params) == 4 and sql.count("?") == 4  # python-urllib, 2.7, say, hi
+    con = duckdb.connect()
+    stored = ['{"ua": "Python-urllib\\/2.7"}', '{"ua": "python-URLLIB/2.7", "m": "say \\"hi\\""}',
+              '{"ua": "Python-urllib/3.1"}', '{"ua": "Python-urllib 2x7"}']
+    assert _prefiltered(con, ("Python-urllib/2.7",), stored) == stored[:2]
+
+
+def _prefiltered(con: duckdb.DuckDBPyConnection, keywords: tuple[str, ...], stored: list[str]) -> list[str]:
+    sql, params = compile_keywords_prefilter(keywords)
+    return [r for r in stored
+            if con.execute(f"SELECT {sql} FROM (SELECT ?::VARCHAR AS raw)", [*params, r]).fetchall()[0][0]]
+
+
+def test_prefilter_lets_through_every_exact_match_whatever_the_case() -> None:
+    # Python lower-cases the Kelvin sign (U+212A) to an ASCII `k`: the exact check finds `key` in it, so the
+    # prefilter must let it through too; the dotted capital I lower-cases to two characters and cannot.
+    con = duckdb.connect()
+    events = [{"v": "\u212aey"}, {"v": "KEY"}, {"v": "kEy"}, {"v": "keys"}, {"v": "\u0130stanbul"}, {"v": "ISTANBUL"}]
+    for word, expected in (("key", 3), ("istanbul", 1)):
+        exact = [orjson.dumps(e).decode() for e in events if matches_keywords((word,), e)]
+        assert len(exact) == expected
+        assert set(exact) <= set(_prefiltered(con, (word,), [orjson.dumps(e).decode() for e in events])), word

@@ -163,8 +163,8 @@ def compile_keywords_prefilter(keywords: tuple[str, ...] | list[str],
     words = prefilter_keywords(keywords)
     if not words:
         return p.true(), []
-    text = p.lower(p.column("raw"))
-    return p.and_([p.contains(text, p.placeholder()) for _ in words]), list(words)
+    raw = p.column("raw")
+    return p.and_([p.contains_ignoring_case(raw) for _ in words]), [p.ignoring_case_param(w) for w in words]
 
 
 def value_expression(path: str | tuple[str, ...], dialect: str | Printer = "duckdb") -> tuple[str, bool]:

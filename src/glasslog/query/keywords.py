@@ -11,6 +11,7 @@ the stored JSON: a superset of the matches) and confirms candidates with `matche
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -18,6 +19,7 @@ from glasslog.errors import GlasslogError
 from glasslog.query.coercion import json_text, number
 
 MAX_KEYWORDS = 10
+_JSON_ESCAPED = re.compile(r'["\\/]|[^\x20-\x7e]')  # may be escaped in the stored JSON
 MAX_KEYWORD_LENGTH = 40
 
 
@@ -79,15 +81,18 @@ def matches_keywords(keywords: Iterable[str], event: dict[str, Any]) -> bool:
 
 
 def prefilter_keywords(keywords: Iterable[str]) -> list[str]:
-    """The lower-cased keywords a substring test on the stored JSON can safely require. A keyword with
-    characters JSON may escape (quote, backslash, slash, controls), non-ASCII letters (whose case folding
-    may differ between Python and the database), or that could be a fractional number's text (the stored JSON
-    may spell 1.5 as 1.50 or 15e-1) is left to the exact check."""
+    """Lower-cased substrings the stored JSON must contain (ignoring case) for an event to match.
+
+    Characters JSON may escape (quote, backslash, slash, controls) split a keyword into parts that must each
+    occur: `Python-urllib/2.7` may be stored as `Python-urllib\\/2.7`, but both parts are there as written.
+    A keyword with non-ASCII letters (whose case folding may differ between Python and the database), or that
+    could be a fractional number's text (the stored JSON may spell 1.5 as 1.50 or 15e-1), is left to the exact
+    check."""
     out = []
     for k in keywords:
-        if not (k.isascii() and all(c.isprintable() and c not in '"\\/' for c in k)):
+        if not k.isascii():
             continue
         if number(k) is not None and any(c in k for c in ".eE"):
             continue
-        out.append(k.lower())
+        out += [part.lower() for part in _JSON_ESCAPED.split(k) if part]
     return out

@@ -62,6 +62,9 @@ class ClickHousePrinter(Printer):
     def contains(self, text: str, part: str) -> str:
         return f"(position({text}, {part}) > 0)"
 
+    def contains_ignoring_case(self, text: str) -> str:
+        return f"match({text}, {self.placeholder()})"  # RE2, as on DuckDB
+
     def instant_us(self, text: str, pattern: str) -> str:
         return (f"if(match({text}, {self.const(_full(pattern))}), "
                 f"toUnixTimestamp64Micro(parseDateTime64BestEffortOrNull(upper({text}), 6, 'UTC')), NULL)")

@@ -27,6 +27,9 @@ class DuckDBPrinter(Printer):
     def contains(self, text: str, part: str) -> str:
         return f"contains({text}, {part})"
 
+    def contains_ignoring_case(self, text: str) -> str:
+        return f"regexp_matches({text}, {self.placeholder()})"  # RE2 reads the text once; lower() copies it
+
     def instant_us(self, text: str, pattern: str) -> str:
         return (f"(CASE WHEN regexp_full_match({text}, {self.const(pattern)}) "
                 f"THEN epoch_us(TRY_CAST(upper({text}) AS TIMESTAMPTZ)) END)")
