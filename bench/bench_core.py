@@ -323,6 +323,15 @@ def main() -> None:
         pms = timed(lambda s=pgsql: pgcon.execute(s).fetchall(), repeat=1)[0] if pg else float("nan")
         print(f"| {name} | {ms:.1f} | {pms:.1f} |")
 
+    # `q` keywords (exact tokens, reference section 4): an RE2 prefilter scans the stored JSON of the time slices
+    # it needs, then Python confirms the tokens
+    print("\n| q keywords, newest 100 | returned | glasslog ms |")
+    print("|---|---:|---:|")
+    for words in ("Python-urllib/2.7", values["name"], values["user"], "Tehran"):
+        ms, got = timed(lambda w=words: log.search(org="acme", q=w, since=since, until=until, limit=100,
+                                                   sort_order="DESCENDING"), repeat=3)
+        print(f"| `{words}` | {len(got)} | {ms:.1f} |")
+
     jq = shutil.which("jq")
     if jq and events <= 2_000_000:
         t = time.perf_counter()
