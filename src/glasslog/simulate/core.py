@@ -125,11 +125,12 @@ class Simulation:
     def stamp_end(self) -> str:
         return self.em.stamp(self.end_ms)
 
-    def _days(self) -> Iterator[list[tuple]]:
+    def _days(self, lines: bool = False) -> Iterator[list[tuple]]:
         """The history, one sorted run per UTC date: everyone's date is simulated, then what no later date can
         precede (anything before the next date's midnight in UTC+14) is released, clipped to [start, end].
         Items are benign records and `(t, attack event)` pairs (see `emit.Recorder`); sorting on the integer time
-        gives the order sorting on `published` gave.
+        gives the order sorting on `published` gave. With `lines`, every item is a `(t, NDJSON line)` pair instead
+        (the Recorder serializes each event as it is made).
 
         The cyclic GC is paused while a date is simulated (and restored before anything is yielded): the buffered
         events hold no cycles, and a collection every few hundred allocations would rescan the whole buffered day
@@ -140,6 +141,10 @@ class Simulation:
         last = datetime.fromtimestamp(hi / 1000, UTC).date() + timedelta(days=1)
         total = (last - first).days + 1
         buf: list[tuple] = [(_parse_ms(e["published"]), e) for e in self.attack_events]
+        if lines:
+            dumps = orjson.dumps
+            buf = [(t, dumps(e)) for t, e in buf]
+            self.em.serialize(lo, hi)
         people = self.org.people
         d = first
         n = 0
@@ -181,15 +186,15 @@ class Simulation:
 
     def lines(self) -> Iterator[bytes]:
         """The same events as `events()`, each as its NDJSON line (`orjson.dumps`, no newline): what
-        `glasslog simulate --out` writes. Each dict is dropped as soon as it is serialized."""
-        build = self.em.build
-        dumps = orjson.dumps
-        for day in self._days():
-            for rec in day:
-                yield dumps(build(rec))
+        `glasslog simulate --out` writes. Each event is serialized as soon as it is made (see `emit.Recorder`), and
+        the dict dropped at once; the day's buffer holds `(t, line)` pairs."""
+        line = _line_of
+        for day in self._days(lines=True):
+            yield from map(line, day)
 
 
 _time_of = itemgetter(0)
+_line_of = itemgetter(1)
 
 
 def _published(e: dict) -> str:
