@@ -2,7 +2,9 @@
 demo org (`acme`), its console, and live traffic flowing through the same HTTP ingest path any producer uses.
 
 First run on an empty directory: the org, its history (a month of working life with labelled attack storylines)
-and an admin token are made; later runs reuse all of it, so a demo can be stopped and resumed.
+and an admin token are made; later runs reuse all of it, so a demo can be stopped and resumed. The history's
+plan (seed, size, end time) is written before loading starts and marked complete after, so a first run stopped
+halfway regenerates the very same events on the next run and ingest's uuid dedupe fills in only what is missing.
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ DEMO_ORG = "acme"
 TOKEN_FILE = "demo-token"
 INGEST_TOKEN_FILE = "demo-ingest-token"
 LABELS_FILE = "demo-labels.json"
+PLAN_FILE = "demo-history.json"
 BATCH = 20_000
+# Every scenario once, and two more full storylines (spray -> MFA fatigue -> foothold -> escalation -> mission)
+# against other victims, so the alert list shows several incidents to work through, not one.
+SCENARIOS = ["all", "storyline", "storyline"]
 
 
 def _write_secret(path: Path, value: str) -> None:
@@ -53,11 +59,26 @@ def _token(log, data: Path, filename: str, role: str, name: str) -> str:  # noqa
     return token
 
 
-def load_history(log, data: Path, users: int, days: float, seed: int, console: Console) -> int:  # noqa: ANN001
-    """Simulate the org's past and ingest it in batches; the attack labels go beside the data."""
+def history_plan(data: Path, users: int, days: float, seed: int) -> dict | None:
+    """The history this directory holds or is being filled with; a new plan (ending now) for a fresh directory,
+    None for a directory filled by a demo older than plans (its data is reused as it is)."""
+    path = data / PLAN_FILE
+    if path.exists():
+        return orjson.loads(path.read_bytes())
+    plan = {"users": users, "days": days, "seed": seed, "scenarios": SCENARIOS,
+            "end": datetime.now(UTC).isoformat(), "complete": False}
+    data.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(plan, option=orjson.OPT_INDENT_2))
+    return plan
+
+
+def load_history(log, data: Path, plan: dict, console: Console) -> int:  # noqa: ANN001
+    """Simulate the planned past and ingest it in batches; the attack labels go beside the data, and the plan is
+    marked complete only once every batch is committed. Returns the events newly stored."""
     from glasslog.simulate import Simulation
 
-    sim = Simulation(DEMO_ORG, users=users, days=days, seed=seed, scenarios=["all"], end=datetime.now(UTC))
+    sim = Simulation(DEMO_ORG, users=plan["users"], days=plan["days"], seed=plan["seed"],
+                     scenarios=plan["scenarios"], end=datetime.fromisoformat(plan["end"]))
     total = 0
     gc_on = gc.isenabled()
     gc.disable()  # hundreds of thousands of live dicts: the cyclic GC would rescan them for nothing
@@ -86,6 +107,7 @@ def load_history(log, data: Path, users: int, days: float, seed: int, console: C
         if gc_on:
             gc.enable()
     (data / LABELS_FILE).write_bytes(orjson.dumps(sim.labels, option=orjson.OPT_INDENT_2))
+    (data / PLAN_FILE).write_bytes(orjson.dumps(dict(plan, complete=True), option=orjson.OPT_INDENT_2))
     return total
 
 
@@ -172,8 +194,11 @@ def register(app: typer.Typer) -> None:
             if log.store.get_meta(DEMO_ORG, "org", "info") is None:
                 create_org(log, DEMO_ORG)
             held = log.store.count(DEMO_ORG, SearchQuery())
-            if held < 1000:
-                held += load_history(log, root, users, days, seed, console)
+            plan = history_plan(root, users, days, seed) if held < 1000 or (root / PLAN_FILE).exists() else None
+            if plan is not None and not plan["complete"]:
+                if held:
+                    console.print(f"resuming the demo org's history in {root}/ ({held:,} events so far)")
+                held += load_history(log, root, plan, console)
             else:
                 console.print(f"reusing the demo org in {root}/ ({held:,} events)")
             token = _token(log, root, TOKEN_FILE, "SUPER_ADMIN", "demo admin")

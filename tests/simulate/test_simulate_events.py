@@ -73,6 +73,22 @@ def test_every_event_complete(month):
             assert e["request"]["ipChain"][0]["geographicalContext"] == c["geographicalContext"]
 
 
+def test_successful_sign_ins_carry_device_behaviors_and_risk(month):
+    """Okta's risk engine scores every successful sign-in and SSO: `dtHash`, `behaviors` and `risk` are what the
+    guide's session-hijack and new-device queries read, so no successful one may lack them (service accounts
+    signing in through the API included)."""
+    _, events = month
+    seen = 0
+    for e in events:
+        if e["eventType"] in ("user.session.start", "user.authentication.sso") and e["outcome"]["result"] == "SUCCESS":
+            seen += 1
+            data = e["debugContext"]["debugData"]
+            missing = [k for k in ("dtHash", "behaviors", "risk") if not data.get(k)]
+            assert not missing, (missing, e["actor"]["alternateId"], e["eventType"])
+            assert data["behaviors"].startswith("{") and "level=" in data["risk"]
+    assert seen > 1000
+
+
 def test_event_types_exist_in_okta_catalog(month):
     _, events = month
     used = {e["eventType"] for e in events}

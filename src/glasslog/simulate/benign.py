@@ -542,7 +542,8 @@ class Life(Flows):
                     rid = em.request_id()
                     self.out.append(em.ev(t, "user.session.start", actor, ctx, E.SUCCESS, None, rid,
                                           {"requestId": rid, "requestUri": "/api/v1/authn", "url": "/api/v1/authn?",
-                                           "threatSuspected": "false"}, dict(FAILED_PW, externalSessionId=None)))
+                                           "threatSuspected": "false", "behaviors": NO_BEHAVIOR, "risk": RISK_LOW,
+                                           "dtHash": ctx.dt}, dict(FAILED_PW, externalSessionId=None)))
                 else:
                     g = rng.choice(list(org.groups.values())[1:])
                     self.admin_action(actor, ctx, t, "group.user_membership.add", [v.user_target, g], None,
