@@ -64,8 +64,10 @@ class AlertStore:
     def __init__(self, store: Any) -> None:
         self.store = store
 
-    def record(self, org: str, findings: list[Finding], merge_gap_s: int = 3600) -> list[dict[str, Any]]:
-        """Store findings as new alerts or merge them into existing ones; returns the touched alerts."""
+    def record(self, org: str, findings: list[Finding], merge_gap_s: int = 3600,
+               unchanged: bool = False) -> list[dict[str, Any]]:
+        """Store findings as new alerts or merge them into existing ones; returns the touched alerts (with
+        `unchanged`, also the existing alerts that already held a finding entirely, as a re-run reports them)."""
         touched: dict[str, dict[str, Any]] = {}
         for f in findings:
             gap = (f.merge_gap_s if f.merge_gap_s is not None else merge_gap_s) * 1000
@@ -83,6 +85,8 @@ class AlertStore:
                 index["windows"] = index["windows"][-50:]
             else:
                 if not self._merge(target, f):
+                    if unchanged:
+                        touched.setdefault(target["id"], target)
                     continue  # already recorded: no write (continuous detection re-judges open windows)
                 for w in index["windows"]:
                     if w["id"] == target["id"]:

@@ -28,7 +28,7 @@ def detect_cmd(
     from rich.table import Table
 
     from glasslog.cli import fail, open_log
-    from glasslog.detect.alerts import AlertStore, iso
+    from glasslog.detect.alerts import SEVERITY, AlertStore, iso
     from glasslog.detect.config import load_config, seconds
     from glasslog.detect.engine import Engine
     from glasslog.detect.rules import load_pack
@@ -38,6 +38,7 @@ def detect_cmd(
         fail("--format must be table or json")
     log = open_log(data)
     console = Console()
+    warn = Console(stderr=True)  # stdout carries only the result (the JSON must stay parseable)
     try:
         lo = to_utc(since) if since else None
         hi = to_utc(until) if until else None
@@ -47,12 +48,13 @@ def detect_cmd(
             pack = load_pack([*(rules or []), *cfg.rule_paths], builtin=not no_builtin,
                              placeholders=cfg.placeholders)
             for e in pack.errors:
-                console.print(f"[yellow]rule not loaded:[/yellow] {e}", highlight=False)
+                warn.print(f"[yellow]rule not loaded:[/yellow] {e}", highlight=False)
             findings = Engine(pack, cfg).run(log.store, o, lo, hi)
             if store_alerts:
-                alerts = AlertStore(log.store).record(o, findings, seconds(cfg.merge_gap))
+                # the alerts of the range, including those an earlier run already recorded unchanged
+                alerts = AlertStore(log.store).record(o, findings, seconds(cfg.merge_gap), unchanged=True)
             else:
-                alerts = [dict(f.__dict__, org=o, severity=f.level, first_seen=iso(f.first_ms),
+                alerts = [dict(f.__dict__, org=o, severity=SEVERITY.get(f.level, "medium"), first_seen=iso(f.first_ms),
                                last_seen=iso(f.last_ms), state="new", id="-") for f in findings]
             out += alerts
         out.sort(key=lambda a: a["first_ms"])
@@ -61,7 +63,8 @@ def detect_cmd(
             return
         table = Table(title=f"{len(out)} alert(s)")
         for col in ("first seen", "severity", "rule", "ATT&CK", "events", "summary", "id"):
-            table.add_column(col, overflow="fold")
+            # the rule name is what one greps for: never broken across lines, however narrow the terminal
+            table.add_column(col, overflow="fold", no_wrap=col == "rule")
         for a in out:
             table.add_row(a["first_seen"], a["severity"], a["rule_name"], ", ".join(a["techniques"]),
                           str(a["count"]), a["summary"], a["id"])

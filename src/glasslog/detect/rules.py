@@ -188,19 +188,26 @@ def compile_correlation(rule: SigmaCorrelationRule, source: str) -> Correlation:
     )
 
 
-def load_yaml(text: str, source: str, placeholders: Mapping[str, Sequence[str]] | None = None) -> RulePack:
-    """Every rule and correlation in one YAML text (one or more documents)."""
-    pack = RulePack()
+def _parse(text: str, source: str) -> tuple[list[tuple[Any, str]], list[str]]:
+    """The rules and correlations of one YAML text (one or more documents), references not yet resolved."""
     try:
-        collection = SigmaCollection.from_yaml(text, collect_errors=True)
+        collection = SigmaCollection.from_yaml(text, collect_errors=True, resolve_references=False)
     except SigmaError as exc:
-        pack.errors.append(f"{source}: {exc}")
-        return pack
-    for err in getattr(collection, "errors", []) or []:
-        pack.errors.append(f"{source}: {err}")
-    for item in collection.rules:
+        return [], [f"{source}: {exc}"]
+    errors = [f"{source}: {err}" for err in getattr(collection, "errors", []) or []]
+    return [(item, source) for item in collection.rules], errors
+
+
+def _compile(items: list[tuple[Any, str]], errors: list[str],
+             placeholders: Mapping[str, Sequence[str]] | None = None) -> RulePack:
+    """Resolve correlation references across every item (a correlation may name rules of another file, as
+    Sigma rule sets commonly do) and compile. A correlation naming a rule that is nowhere is reported."""
+    pack = RulePack(errors=list(errors))
+    everything = SigmaCollection(init_rules=[item for item, _ in items], errors=[], resolve_references=False)
+    for item, source in items:
         try:
             if isinstance(item, SigmaCorrelationRule):
+                item.resolve_rule_references(everything)
                 pack.correlations.append(compile_correlation(item, source))
             elif isinstance(item, SigmaRule):
                 if item.errors:
@@ -212,18 +219,25 @@ def load_yaml(text: str, source: str, placeholders: Mapping[str, Sequence[str]] 
     return pack
 
 
+def load_yaml(text: str, source: str, placeholders: Mapping[str, Sequence[str]] | None = None) -> RulePack:
+    """Every rule and correlation in one YAML text (one or more documents)."""
+    items, errors = _parse(text, source)
+    return _compile(items, errors, placeholders)
+
+
 def load_paths(paths: Iterable[str | Path], placeholders: Mapping[str, Sequence[str]] | None = None) -> RulePack:
-    """Load `.yml`/`.yaml` files (directories recursively)."""
-    pack = RulePack()
+    """Load `.yml`/`.yaml` files (directories recursively) as one rule set: a correlation may reference rules
+    of any of the files (a user's correlation over the built-in base rules, or base rules kept in another file)."""
+    items: list[tuple[Any, str]] = []
+    errors: list[str] = []
     for p in paths:
         path = Path(p)
         files = sorted([*path.rglob("*.yml"), *path.rglob("*.yaml")]) if path.is_dir() else [path]
         for f in files:
-            part = load_yaml(f.read_text(encoding="utf-8"), str(f), placeholders)
-            pack.rules += part.rules
-            pack.correlations += part.correlations
-            pack.errors += part.errors
-    return finish(pack)
+            got, errs = _parse(f.read_text(encoding="utf-8"), str(f))
+            items += got
+            errors += errs
+    return finish(_compile(items, errors, placeholders))
 
 
 def finish(pack: RulePack) -> RulePack:
