@@ -83,12 +83,19 @@ def running_server(base: Path, recent_events: int) -> Iterator[Server]:
                       data=data).strip().splitlines()[-1].strip()
     reader = _glasslog("token", "create", "--org", ORG, "--role", "READ_ONLY_ADMIN", "--name", "Rita Reader",
                        data=data).strip().splitlines()[-1].strip()
+    with serving(["serve", "--data", str(data)], base) as url:
+        yield Server(url, admin, reader, data)
+
+
+@contextlib.contextmanager
+def serving(args: list[str], base: Path, start_timeout: float = 30) -> Iterator[str]:
+    """Run `glasslog <args> --port <free port>` until the console answers; yields its URL, stops it after."""
     port = _free_port()
     log = (base / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "glasslog.cli", "serve", "--data", str(data), "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "glasslog.cli", *args, "--port", str(port)],
                             stdout=log, stderr=subprocess.STDOUT, cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
+    deadline = time.time() + start_timeout
     while True:
         try:
             if httpx.get(f"{url}/api/glasslog/session", timeout=2).status_code == 401:
@@ -100,7 +107,7 @@ def running_server(base: Path, recent_events: int) -> Iterator[Server]:
             raise RuntimeError(f"server did not start:\n{(base / 'server.log').read_text()}")
         time.sleep(0.2)
     try:
-        yield Server(url, admin, reader, data)
+        yield url
     finally:
         proc.terminate()
         try:
@@ -108,6 +115,36 @@ def running_server(base: Path, recent_events: int) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@dataclass
+class Demo:
+    """A running `glasslog demo`: its URL, the admin token it made, and the simulator's attack labels."""
+
+    url: str
+    token: str
+    data: Path
+    labels: list[dict]
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"SSWS {self.token}"}, timeout=30)
+
+
+DEMO_USERS = 40
+DEMO_DAYS = 7
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo command itself (`glasslog demo`, small: 40 people, 7 days, no live traffic so counts hold still)
+    on a fresh directory: the org's simulated history with every attack scenario, served on a free port."""
+    base = tmp_path_factory.mktemp("demo")
+    data = base / "data"
+    args = ["demo", "--data", str(data), "--users", str(DEMO_USERS), "--days", str(DEMO_DAYS), "--no-live"]
+    with serving(args, base, start_timeout=180) as url:
+        token = (data / "demo-token").read_text().strip()
+        labels = orjson.loads((data / "demo-labels.json").read_bytes())
+        yield Demo(url, token, data, labels)
 
 
 def _playwright_ready() -> str | None:
@@ -160,3 +197,13 @@ def shot(page, name: str) -> Path:  # noqa: ANN001
     path = ARTIFACTS / f"console-{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def wait_js(page, expression: str, timeout: float = 15.0) -> None:  # noqa: ANN001
+    """Poll a JS expression until truthy. (Playwright's wait_for_function compiles strings with `new Function`,
+    which the console's Content-Security-Policy rightly forbids.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {expression}")
+        page.wait_for_timeout(50)

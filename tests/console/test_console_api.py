@@ -124,29 +124,59 @@ def test_csv_export_is_the_api_answer(server: Server) -> None:
     assert rows == [csv_row(e) for e in events]
 
 
+def _forbidden(resp: httpx.Response) -> None:
+    """Okta's 403 for a caller whose role may not do this."""
+    assert resp.status_code == 403, resp.text
+    body = resp.json()
+    assert body["errorCode"] == "E0000006", body
+    assert body["errorSummary"] == "You do not have permission to perform the requested action"
+    assert body["errorCauses"] == [{"errorSummary": "the READ_ONLY_ADMIN role may not change saved searches"}]
+
+
 def test_saved_searches_roles_and_csrf(server: Server) -> None:
-    with server.api(server.reader_token) as reader:
-        made = reader.post("/api/glasslog/saved-searches",
-                           json={"name": "Spray", "filter": 'outcome.reason eq "INVALID_CREDENTIALS"', "range": "30d",
-                                 "tz": "Asia/Tokyo"})
+    with server.api() as admin:
+        made = admin.post("/api/glasslog/saved-searches",
+                          json={"name": "Spray", "filter": 'outcome.reason eq "INVALID_CREDENTIALS"', "range": "30d",
+                                "tz": "Asia/Tokyo"})
         assert made.status_code == 201, made.text
         ss = made.json()
-        assert reader.post("/api/glasslog/saved-searches", json={"name": ""}).status_code == 400
-        assert reader.post("/api/glasslog/saved-searches", json={"name": "x", "range": "custom"}).status_code == 400
-    with server.api() as admin:
-        mine = {s["id"]: s for s in admin.get("/api/glasslog/saved-searches").json()["searches"]}
-        assert mine[ss["id"]]["mine"] is False and mine[ss["id"]]["canDelete"] is True
+        assert admin.post("/api/glasslog/saved-searches", json={"name": ""}).status_code == 400
+        assert admin.post("/api/glasslog/saved-searches", json={"name": "x", "range": "custom"}).status_code == 400
+        listed = admin.get("/api/glasslog/saved-searches").json()
+        assert listed["canWrite"] is True
+        mine = {s["id"]: s for s in listed["searches"]}
+        assert mine[ss["id"]]["mine"] is True and mine[ss["id"]]["canDelete"] is True
         other = admin.post("/api/glasslog/saved-searches", json={"name": "Admin only"}).json()
+    # A READ_ONLY_ADMIN lists and opens the org's saved searches but may neither save nor delete one.
     with server.api(server.reader_token) as reader:
-        assert reader.delete(f"/api/glasslog/saved-searches/{other['id']}").status_code == 403
-        assert reader.delete(f"/api/glasslog/saved-searches/{ss['id']}").status_code == 204
-    # A cookie session must echo its CSRF value on a change.
+        listed = reader.get("/api/glasslog/saved-searches").json()
+        assert listed["canWrite"] is False
+        theirs = {s["id"]: s for s in listed["searches"]}
+        assert theirs[ss["id"]]["canDelete"] is False and theirs[ss["id"]]["mine"] is False
+        assert reader.get(f"/api/glasslog/saved-searches/{ss['id']}").json()["filter"] == ss["filter"]
+        _forbidden(reader.post("/api/glasslog/saved-searches", json={"name": "Mine", "filter": "eventType pr"}))
+        _forbidden(reader.post("/api/glasslog/saved-searches", json={"name": ""}))  # role before validation
+        _forbidden(reader.delete(f"/api/glasslog/saved-searches/{other['id']}"))
+        _forbidden(reader.delete(f"/api/glasslog/saved-searches/{ss['id']}"))
+        assert {s["name"] for s in reader.get("/api/glasslog/saved-searches").json()["searches"]} >= {
+            "Spray", "Admin only"}
+        assert "Mine" not in {s["name"] for s in reader.get("/api/glasslog/saved-searches").json()["searches"]}
+    with server.api() as admin:  # a SUPER_ADMIN deletes any of the org's
+        assert admin.delete(f"/api/glasslog/saved-searches/{ss['id']}").status_code == 204
+        assert admin.get(f"/api/glasslog/saved-searches/{ss['id']}").status_code == 404
+    # A cookie session must echo its CSRF value on a change; a reader's session is refused even with it.
     with httpx.Client(base_url=server.url) as browser:
-        info = browser.post("/api/glasslog/session", json={"token": server.reader_token}).json()
+        info = browser.post("/api/glasslog/session", json={"token": server.admin_token}).json()
         no_csrf = browser.post("/api/glasslog/saved-searches", json={"name": "sneaky"})
         assert no_csrf.status_code == 403
         ok = browser.post("/api/glasslog/saved-searches", json={"name": "fine"}, headers={"X-CSRF-Token": info["csrf"]})
         assert ok.status_code == 201
+        gone = browser.delete(f"/api/glasslog/saved-searches/{ok.json()['id']}", headers={"X-CSRF-Token": info["csrf"]})
+        assert gone.status_code == 204
+    with httpx.Client(base_url=server.url) as browser:
+        info = browser.post("/api/glasslog/session", json={"token": server.reader_token}).json()
+        _forbidden(browser.post("/api/glasslog/saved-searches", json={"name": "fine"},
+                                headers={"X-CSRF-Token": info["csrf"]}))
 
 
 def test_auth_is_required_and_pages_are_locked_down(server: Server) -> None:

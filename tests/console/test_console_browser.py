@@ -6,26 +6,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo
 
-from conftest import ORG, Server, shot, sign_in
+from conftest import ORG, Server, shot, sign_in, wait_js
 from glasslog.export import CSV_COLUMNS, csv_row
 
 GUIDE_QUERY = 'eventType eq "user.session.start" and outcome.reason eq "UNKNOWN_USER"'
-
-
-def wait_js(page, expression: str, timeout: float = 15.0) -> None:  # noqa: ANN001
-    """Poll a JS expression until truthy. (Playwright's wait_for_function compiles strings with `new Function`,
-    which the console's Content-Security-Policy rightly forbids.)"""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for: {expression}")
-        page.wait_for_timeout(50)
 
 
 def wait_param(page, name: str, value: str | None) -> None:  # noqa: ANN001
@@ -333,17 +322,107 @@ def test_save_and_reopen_a_search(page, server: Server) -> None:
     assert page.input_value("#search-input") == 'eventType eq "user.account.lock"'
 
 
-def test_read_only_admin_sees_no_controls_that_change_others_work(page, server: Server) -> None:
-    with server.api() as client:  # the admin saves one
+def test_read_only_admin_sees_no_controls_that_change_anything(page, server: Server) -> None:
+    with server.api() as client:  # the admin saves one for the org
         made = client.post("/api/glasslog/saved-searches", json={"name": "Admin's search", "filter": "eventType pr"})
         assert made.status_code == 201
     sign_in(page, server, token=server.reader_token)
     page.wait_for_selector("tr.ev-row")
     assert "Read-only admin" in page.inner_text("#topbar")
+    assert page.locator("#save-search").count() == 0  # no Save button
+    assert page.get_by_role("button", name="Save search").count() == 0
     page.click("#saved-open")
     item = page.locator("#saved-menu .m-item", has_text="Admin's search")
     item.wait_for()
-    assert item.locator("button").count() == 0  # no delete control on someone else's search
+    assert page.locator("#saved-menu .m-item").count() >= 1
+    assert page.locator("#saved-menu button").count() == 0  # no delete control on any saved search
+    shot(page, "10-read-only")
+    item.click()  # reading and opening the org's saved searches is fine
+    wait_param(page, "filter", "eventType pr")
+    # and the server refuses the writes the page does not offer, in Okta's words
+    csrf = page.evaluate("fetch('/api/glasslog/session').then(r => r.json()).then(j => j.csrf)")
+    status = page.evaluate("""csrf => fetch('/api/glasslog/saved-searches', {method: 'POST',
+        headers: {'Content-Type': 'application/json', 'X-CSRF-Token': csrf}, body: JSON.stringify({name: 'x'})})
+        .then(async r => [r.status, await r.json()])""", csrf)
+    assert status[0] == 403 and status[1]["errorCode"] == "E0000006"
+    assert status[1]["errorCauses"] == [{"errorSummary": "the READ_ONLY_ADMIN role may not change saved searches"}]
+    with server.api() as client:
+        assert "x" not in {s["name"] for s in client.get("/api/glasslog/saved-searches").json()["searches"]}
+
+
+def test_advanced_filter_rows_joined_with_or(page, server: Server) -> None:
+    sign_in(page, server)
+    page.wait_for_selector("tr.ev-row")
+    page.click("#advanced-open")
+    page.wait_for_selector("#advanced[open] .adv-row")
+    row = page.locator(".adv-row").nth(0)
+    row.locator(".adv-field").fill("eventType")
+    row.locator(".adv-field").dispatch_event("change")
+    row.locator(".adv-op").select_option("eq")
+    row.locator(".adv-value").fill("user.account.lock")
+    page.click("#advanced-add")
+    row2 = page.locator(".adv-row").nth(1)
+    row2.locator(".adv-join").select_option("or")
+    row2.locator(".adv-field").fill("event_type")  # the legacy alias is a field too
+    row2.locator(".adv-field").dispatch_event("change")
+    row2.locator(".adv-op").select_option("eq")
+    row2.locator(".adv-value").fill("user.mfa.factor.deactivate")
+    expected = 'eventType eq "user.account.lock" or event_type eq "user.mfa.factor.deactivate"'
+    assert page.text_content("#advanced-preview") == expected
+    page.click("#advanced-apply")
+    wait_param(page, "filter", expected)
+    assert page.input_value("#search-input") == expected
+    assert page.text_content("#search-kind") == "Filter"
+    wait_js(page, "document.querySelector('#total-count').textContent !== '…'")
+    page.wait_for_selector("tr.ev-row")
+    rng = {"since": _since(page), "until": _until(page)}
+    both = api_events(server, filter=expected, **rng)
+    locks = api_events(server, filter='eventType eq "user.account.lock"', **rng)
+    resets = api_events(server, filter='eventType eq "user.mfa.factor.deactivate"', **rng)
+    assert locks and resets
+    assert len(both) == len(locks) + len(resets)  # `or` is the union, not the intersection
+    assert int(page.text_content("#total-count").replace(",", "")) == len(both)
+    types = set(page.locator("tr.ev-row .ev-type").all_inner_texts())
+    assert types == {"user.account.lock", "user.mfa.factor.deactivate"}
+    # reopening shows the rows with their `or`
+    page.click("#advanced-open")
+    assert page.locator(".adv-row").count() == 2
+    assert page.locator(".adv-row .adv-join").nth(0).input_value() == "or"
+    page.click("#advanced-cancel")
+
+
+def test_map_view_is_kept_in_the_url(page, server: Server, browser) -> None:  # noqa: ANN001
+    city = 'client.geographicalContext.city eq "London"'
+    sign_in(page, server, path="/?filter=" + city.replace(" ", "%20").replace('"', "%22"))
+    page.wait_for_selector("tr.ev-row")
+    assert "view" not in url_state(page)
+    page.click("#view-map")
+    wait_param(page, "view", "map")
+    page.wait_for_selector("circle.place")
+    shared = page.url
+    page.click("#view-table")
+    wait_param(page, "view", None)
+    page.wait_for_selector("tr.ev-row")
+    assert page.locator("#map-view").is_hidden()
+    page.go_back()  # history holds the view too
+    wait_param(page, "view", "map")
+    page.wait_for_selector("#map-view circle.place")
+    assert page.locator("#table-view").is_hidden()
+    # A colleague opens the shared link (signing in first): the map of the same search.
+    other = browser.new_context(viewport={"width": 1440, "height": 1000}, timezone_id="UTC")
+    try:
+        colleague = other.new_page()
+        colleague.set_default_timeout(15_000)
+        sign_in(colleague, server, token=server.reader_token, path=shared[len(server.url):])
+        colleague.wait_for_selector("#map-view circle.place")
+        assert url_state(colleague)["view"] == "map" and url_state(colleague)["filter"] == city
+        assert colleague.locator("#table-view").is_hidden()
+        assert "active" in colleague.get_attribute("#view-map", "class")
+        assert colleague.get_attribute("#view-map", "aria-selected") == "true"
+        places = colleague.locator("circle.place").evaluate_all("cs => cs.map(c => c.dataset.place)")
+        assert places == ["London, England, United Kingdom"]
+    finally:
+        other.close()
 
 
 def test_event_type_catalog_page(page, server: Server) -> None:

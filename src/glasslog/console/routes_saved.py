@@ -7,6 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Response
 
+from glasslog.api.auth import ADMIN_ROLES
+from glasslog.api.errors import forbidden
 from glasslog.console import saved
 from glasslog.console.event_types import category, describe
 from glasslog.log import Log
@@ -17,15 +19,22 @@ CATALOG_LIMIT = 5000
 def router(log: Log, require_reader: Any) -> APIRouter:
     r = APIRouter(prefix="/api/glasslog", tags=["console"])
 
+    def require_writer(principal: Any = Depends(require_reader)) -> Any:
+        """Saved searches are the org's: READ_ONLY_ADMIN users read them, only a SUPER_ADMIN changes them."""
+        if principal.role not in ADMIN_ROLES:
+            raise forbidden(f"the {principal.role} role may not change saved searches")
+        return principal
+
     @r.get("/saved-searches")
     def list_saved(principal: Any = Depends(require_reader)) -> dict[str, Any]:
-        me, admin = _owner(principal), principal.role == "SUPER_ADMIN"
-        return {"searches": [{**d, "mine": d.get("owner") == me, "canDelete": admin or d.get("owner") == me}
+        me, admin = _owner(principal), principal.role in ADMIN_ROLES
+        return {"canWrite": admin,
+                "searches": [{**d, "mine": d.get("owner") == me, "canDelete": admin}
                              for d in saved.list_all(log.store, principal.org)]}
 
     @r.post("/saved-searches", status_code=201)
-    def create_saved(body: dict[str, Any] = Body(...), principal: Any = Depends(require_reader)) -> dict[str, Any]:
-        """Save the current search (name, filter, q, range, since/until for a custom range, tz)."""
+    def create_saved(body: dict[str, Any] = Body(...), principal: Any = Depends(require_writer)) -> dict[str, Any]:
+        """Save the current search (name, filter, q, range, since/until for a custom range, tz). SUPER_ADMIN only."""
         return saved.create(log.store, principal.org, body, _owner(principal), principal.name)
 
     @r.get("/saved-searches/{search_id}")
@@ -33,8 +42,9 @@ def router(log: Log, require_reader: Any) -> APIRouter:
         return saved.get(log.store, principal.org, search_id)
 
     @r.delete("/saved-searches/{search_id}", status_code=204)
-    def delete_saved(search_id: str, principal: Any = Depends(require_reader)) -> Response:
-        saved.delete(log.store, principal.org, search_id, _owner(principal), principal.role == "SUPER_ADMIN")
+    def delete_saved(search_id: str, principal: Any = Depends(require_writer)) -> Response:
+        """Delete a saved search. SUPER_ADMIN only (any of the org's)."""
+        saved.delete(log.store, principal.org, search_id, _owner(principal), is_admin=True)
         return Response(status_code=204)
 
     @r.get("/event-types")

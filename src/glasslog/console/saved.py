@@ -1,9 +1,10 @@
 """Saved searches: per org, kept in the store's metadata (kind `console.saved_search`).
 
-Decision (the issue is silent): saving a search is a reader's own working state, not a change to the org or
-its log, so READ_ONLY_ADMIN users may save searches — the incident-response guide gives investigators
-exactly that role. Everyone in the org sees every saved search (they are shared, like Okta's); a reader may
-delete only the searches they saved, a SUPER_ADMIN any.
+Decision: saved searches belong to the org and everyone in it sees and opens them, but only a SUPER_ADMIN
+saves or deletes one — the issue asks that read-only users see no control that changes anything, and the
+incident-response guide gives investigators READ_ONLY_ADMIN precisely so they cannot change the org. The routes
+refuse a READ_ONLY_ADMIN write with Okta's 403 E0000006; `delete` keeps an owner check for callers that are not
+admins (the routes only call it for a SUPER_ADMIN).
 """
 
 from __future__ import annotations

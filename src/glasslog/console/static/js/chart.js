@@ -70,7 +70,8 @@ export function renderChart(el, data, { zone, onZoom, tooltip }) {
     if (!b.count) return;
     const top = y(b.count);
     bars.append(s('rect', { class: 'bar', x: M.left + i * bw + (bw > 4 ? 0.5 : 0), y: top,
-      width: Math.max(1, bw - (bw > 4 ? 1 : 0)), height: Math.max(1, M.top + plotH - top), 'data-i': i }));
+      width: Math.max(1, bw - (bw > 4 ? 1 : 0)), height: Math.max(1, M.top + plotH - top), 'data-i': i,
+      'data-count': b.count }));
   });
   svg.append(bars);
   if (!buckets.some((b) => b.count)) {

@@ -186,6 +186,7 @@ async function main() {
   new AdvancedFilter({ getFilter: () => state.filter, rangeParams, onApply: (filter) => commit({ filter, q: filter ? '' : state.q }) });
   new SavedSearches($('#saved-area'), {
     getState: () => state,
+    canWrite: session.role === 'SUPER_ADMIN', // read-only admins see no control that changes anything
     onOpen: (ss) => commit({ filter: ss.filter || '', q: ss.q || '', range: ss.range || '7d', since: ss.since || '',
       until: ss.until || '', tz: ss.tz || state.tz }),
   });

@@ -59,7 +59,7 @@ export class MapView {
       const [x, y] = project(p);
       const r = 9 + 46 * Math.sqrt(p.count / max);
       const c = s('circle', { class: `place ${p.outcome}`, cx: x.toFixed(1), cy: y.toFixed(1), r: r.toFixed(1),
-        'data-place': placeName(p) });
+        'data-place': placeName(p), 'data-count': p.count });
       c.addEventListener('pointermove', (e) => this.tooltip.show(e.clientX, e.clientY,
         `${placeName(p)} · ${fmtCount(p.count)} events (${fmtCount(p.success)} success, ${fmtCount(p.failure)} failure)`));
       c.addEventListener('pointerleave', () => this.tooltip.hide());
