@@ -4,6 +4,7 @@ a newcomer's first steps fail; so does this test."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -37,7 +38,14 @@ def test_the_readme_server_steps_work_as_written(tmp_path):
     # Output to files, not pipes: the server the script leaves running keeps its stdout open.
     out_file, err_file = tmp_path / "steps.out", tmp_path / "steps.err"
     with out_file.open("w") as fo, err_file.open("w") as fe:
-        done = subprocess.run(["bash", "-c", script], cwd=ROOT, stdout=fo, stderr=fe, timeout=180, env=env)
+        steps = subprocess.Popen(["bash", "-c", script], cwd=ROOT, stdout=fo, stderr=fe, env=env,
+                                 start_new_session=True)  # its own process group: the server too, for cleanup
+        try:
+            steps.wait(180)
+        except subprocess.TimeoutExpired:
+            os.killpg(steps.pid, signal.SIGKILL)
+            raise
+    done = steps
     out = out_file.read_bytes().decode()  # bytes as sent: HTTP's CRLFs kept
     pid = re.search(r"^PID=(\d+)$", out, re.M)
     try:
@@ -70,3 +78,6 @@ def test_the_readme_server_steps_work_as_written(tmp_path):
     finally:
         if pid:
             os.kill(int(pid.group(1)), signal.SIGINT)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(steps.pid, signal.SIGKILL)
