@@ -6,12 +6,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from tests.detect.events import FIREFOX, event
-
-from glasslog.api.auth import Principal, require_admin, require_reader
-from glasslog.detect.routes import mount_detect
 
 ATTACKER = "198.51.100.7"
 EVIL_APP = "<img src=x onerror=alert(1)> | Payroll"
@@ -55,16 +50,6 @@ class Sections(HTMLParser):
     def handle_data(self, data):
         if self._in:
             self._text += data
-
-
-@pytest.fixture()
-def client(glog):
-    app = FastAPI()
-    mount_detect(app, glog)
-    who = Principal(org="acme", role="admin", token_id="t", name="ana")
-    app.dependency_overrides[require_reader] = lambda: who
-    app.dependency_overrides[require_admin] = lambda: who
-    return TestClient(app)
 
 
 @pytest.fixture()

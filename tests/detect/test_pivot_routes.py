@@ -5,25 +5,10 @@ its API view) carry ASNs, user agents, countries, cities and affected accounts w
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from tests.detect.events import BROWSER, FIREFOX, event
-
-from glasslog.api.auth import Principal, require_admin, require_reader
-from glasslog.detect.routes import mount_detect
 
 CURL = "curl/8.4.0"
 A, B, C = "198.51.100.10", "198.51.100.20", "203.0.113.30"
-
-
-@pytest.fixture()
-def client(glog):
-    app = FastAPI()
-    mount_detect(app, glog)
-    who = Principal(org="acme", role="admin", token_id="t", name="ana")
-    app.dependency_overrides[require_reader] = lambda: who
-    app.dependency_overrides[require_admin] = lambda: who
-    return TestClient(app)
 
 
 def put(ev, path, value):

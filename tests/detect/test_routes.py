@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from tests.detect.events import event
 
-from glasslog.api.auth import Principal, require_admin, require_reader
 from glasslog.detect.report import verify_bundle
-from glasslog.detect.routes import mount_detect
-
-
-@pytest.fixture()
-def client(glog):
-    app = FastAPI()
-    mount_detect(app, glog)
-    who = Principal(org="acme", role="admin", token_id="t", name="ana")
-    app.dependency_overrides[require_reader] = lambda: who
-    app.dependency_overrides[require_admin] = lambda: who
-    return TestClient(app)
 
 
 def test_alert_to_investigation_to_exports(client, glog):

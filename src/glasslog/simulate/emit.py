@@ -225,7 +225,7 @@ class Recorder(Emitter):
     def ev(self, t: int, etype: str, actor: dict, ctx: Ctx, out: dict, target: list | None,  # type: ignore[override]
            txn: str, debug: dict, auth: dict, device: dict | None = None, ttype: str = "WEB",
            tdetail: dict = EMPTY) -> tuple:
-        # uuid() and (for lines) stamp() and _event() inlined: this runs once per benign event
+        # uuid() and (for lines) stamp() inlined: this runs once per benign event
         self.seq = seq = (self.seq + 1) % 10000
         v = t * 10000 + seq + UUID_EPOCH_100NS
         mid = self.mids.get(v >> 32)
@@ -242,27 +242,9 @@ class Recorder(Emitter):
             self.stamp(t)
             prefix = self.minutes[m]
         s, ms = divmod(ms, 1000)
-        sev, legacy, msg = (_BAD if out["result"] in _FAILED else _OK)[etype]
         # orjson's bytes keep its whole (over-allocated) buffer: an exact-size copy halves what a buffered day holds
-        return (t, bytes(memoryview(_dumps({
-            "uuid": uuid,
-            "published": prefix + _S[s] + _MS[ms],
-            "eventType": etype,
-            "version": "0",
-            "severity": sev,
-            "legacyEventType": legacy,
-            "displayMessage": msg,
-            "actor": actor,
-            "client": ctx.client,
-            "device": device,
-            "authenticationContext": auth,
-            "outcome": out,
-            "target": target,
-            "transaction": {"type": ttype, "id": txn, "detail": tdetail},
-            "debugContext": {"debugData": debug},
-            "securityContext": ctx.security,
-            "request": ctx.request,
-        }))))
+        return (t, bytes(memoryview(_dumps(_event(prefix + _S[s] + _MS[ms], uuid, etype, actor, ctx, out, target,
+                                                  txn, debug, auth, device, ttype, tdetail)))))
 
 
 # eventType -> (severity, legacyEventType, displayMessage), on success and on failure (FAILURE or DENY)
@@ -280,7 +262,7 @@ def build_event(rec: tuple, stamp: Callable[[int], str]) -> dict:
 
 def _event(published: str, uuid: str, etype: str, actor: dict, ctx: Ctx, out: dict, target: list | None, txn: str,
            debug: dict, auth: dict, device: dict | None, ttype: str, tdetail: dict) -> dict:
-    """A LogEvent dict (its key order is the output's; `Recorder.ev` assembles the same dict inline)."""
+    """A LogEvent dict (its key order is the output's)."""
     sev, legacy, msg = (_BAD if out["result"] in _FAILED else _OK)[etype]
     return {
         "uuid": uuid,
