@@ -44,6 +44,8 @@ def markdown_report(view: dict[str, Any]) -> str:
         for a in view["alerts"]:
             lines.append(f"| {a['first_seen']} | {a['severity']} | {_md_escape(a['title'])} | "
                          f"{', '.join(a['techniques'])} | {_md_escape(a['summary'])} |")
+        # the rules' ids as well as their titles: what an analyst greps for and finds in the rule pack
+        lines += ["", "Rules: " + ", ".join(f"`{a['rule_name']}`" for a in view["alerts"] if a.get("rule_name"))]
     else:
         lines.append("None linked.")
     lines += ["", "## Scope (pivots)", ""]

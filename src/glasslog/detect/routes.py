@@ -191,6 +191,11 @@ def mount_detect(app: FastAPI, log: Any) -> None:
     def alert_page(alert_id: str) -> FileResponse:
         return FileResponse(STATIC / "alerts.html")
 
+    @app.get("/investigate", include_in_schema=False)
+    def investigate_page() -> FileResponse:
+        """`?kind=…&value=…`: the page opens (or reuses) the case for one pivot, so links need no JS to build."""
+        return FileResponse(STATIC / "investigation.html")
+
     @app.get("/investigations/{inv_id}", include_in_schema=False)
     def investigation_page(inv_id: str) -> FileResponse:
         return FileResponse(STATIC / "investigation.html")

@@ -1,10 +1,15 @@
 // Analyst pages: alert list → alert detail → investigation (timeline, IOCs, session summary, exports).
-// Plain DOM, data from /api/glasslog/*; the session cookie of the console authenticates the calls.
+// Plain DOM, data from /api/glasslog/*; the session cookie of the console authenticates the calls. The console's
+// own top bar (chrome.js) is reused, so navigation and the signed-in role are the same on every page.
+
+import { signedIn } from '/console/static/js/chrome.js';
+import { actionItems, alertForms, gateControls, noteItems } from './respond.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
 let csrf = null;
+let admin = false;
 
 /** The session's CSRF value, which every state-changing request made with the session cookie must echo. */
 async function csrfToken() {
@@ -28,7 +33,7 @@ async function api(method, path, body) {
 }
 
 function eventRows(tbody, rows, pivotTo) {
-  tbody.innerHTML = rows.map((r) => `<tr><td>${esc(r.published)}</td><td>${esc(r.eventType)}</td>
+  tbody.innerHTML = rows.map((r) => `<tr data-uuid="${esc(r.uuid)}"><td>${esc(r.published)}</td><td>${esc(r.eventType)}</td>
     <td>${pivotTo ? `<button class="pivot" data-kind="user" data-value="${esc(r.actor)}">${esc(r.actor)}</button>` : esc(r.actor)}</td>
     <td>${esc(r.result)} ${esc(r.reason || '')}</td>
     <td>${pivotTo && r.ip ? `<button class="pivot" data-kind="ip" data-value="${esc(r.ip)}">${esc(r.ip)}</button>` : esc(r.ip)}</td>
@@ -82,14 +87,36 @@ async function alertDetail(id) {
     ['window', `${alert.first_seen} – ${alert.last_seen}`], ['grouped by', JSON.stringify(alert.group)], ['rule', alert.rule_name]]
     .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('');
   eventRows($('#a-events tbody'), events, false);
-  document.querySelectorAll('button[data-state]').forEach((b) => b.addEventListener('click', async () => {
-    await api('POST', `/api/glasslog/alerts/${id}/state`, { state: b.dataset.state });
-    location.reload();
-  }));
+  if (admin) {
+    document.querySelectorAll('button[data-state]').forEach((b) => b.addEventListener('click', async () => {
+      await api('POST', `/api/glasslog/alerts/${id}/state`, { state: b.dataset.state });
+      location.reload();
+    }));
+  }
   $('#investigate').addEventListener('click', async () => {
     const inv = await api('POST', '/api/glasslog/investigations', { title: alert.title, alert_ids: [id] });
     location.href = `/investigations/${inv.id}`;
   });
+  await alertForms(api, alert, admin);
+}
+
+/** The sessions the timeline passes through, busiest first: each a link to that session's whole timeline. */
+function sessionTable(rows) {
+  const by = new Map();
+  for (const r of rows) {
+    if (!r.session || r.session === 'unknown') continue;
+    const s = by.get(r.session) || { session: r.session, actors: new Set(), ips: new Set(), count: 0, first: r.published, last: r.published };
+    s.count += 1; s.last = r.published;
+    if (r.actor) s.actors.add(r.actor);
+    if (r.ip) s.ips.add(r.ip);
+    by.set(r.session, s);
+  }
+  const list = [...by.values()].sort((a, b) => b.count - a.count);
+  if (!list.length) return '<p>No sessions in scope.</p>';
+  return `<table id="i-session-list"><thead><tr><th>session</th><th>account</th><th>IPs</th><th>events in scope</th>
+    <th>first</th><th>last</th></tr></thead><tbody>${list.map((s) => `<tr><td><a class="session-timeline"
+    href="?session=${encodeURIComponent(s.session)}">${esc(s.session)}</a></td><td>${esc([...s.actors].join(', '))}</td>
+    <td>${esc([...s.ips].join(', '))}</td><td>${s.count}</td><td>${esc(s.first)}</td><td>${esc(s.last)}</td></tr>`).join('')}</tbody></table>`;
 }
 
 function iocTables(iocs) {
@@ -100,7 +127,14 @@ function iocTables(iocs) {
 
 async function investigation(id) {
   const base = `/api/glasslog/investigations/${encodeURIComponent(id)}`;
-  const view = await api('GET', base);
+  // ?session=X narrows the timeline to one session; the session becomes a pivot first, so the view holds all
+  // of its events (also those from other IPs or after the alert), and the report and evidence cover them.
+  const focus = new URLSearchParams(location.search).get('session');
+  let view = await api('GET', base);
+  if (focus && !view.investigation.pivots.some((p) => p.kind === 'session' && p.value === focus)) {
+    await api('PATCH', base, { add_pivots: [{ kind: 'session', value: focus }] });
+    view = await api('GET', base);
+  }
   const inv = view.investigation;
   $('#i-title').textContent = inv.title;
   $('#export-md').href = `${base}/report?format=md`;
@@ -114,24 +148,50 @@ async function investigation(id) {
     <h3>Privilege and configuration changes</h3><ul>${[...s.privilege_changes, ...s.config_changes].map((r) =>
     `<li>${esc(r.published)} <code>${esc(r.eventType)}</code> by ${esc(r.actor)} → ${esc(r.targets.join(', '))}</li>`).join('') || '<li>none</li>'}</ul>`;
   $('#i-iocs').innerHTML = iocTables(view.iocs);
-  eventRows($('#i-timeline tbody'), view.timeline, true);
-  $('#i-actions').innerHTML = inv.actions.map((a) => `<li>${esc(a.at)} <b>${esc(a.action)}</b> on <code>${esc(a.subject)}</code> by ${esc(a.by)} — ${esc(a.status)}</li>`).join('');
-  $('#i-notes').innerHTML = inv.notes.map((n) => `<li>${esc(n.at)} (${esc(n.by)}): ${esc(n.text)}</li>`).join('');
+  $('#i-sessions').innerHTML = sessionTable(view.timeline);
+  const shown = focus ? view.timeline.filter((r) => r.session === focus) : view.timeline;
+  $('#i-timeline-title').textContent = focus ? `Timeline of session ${focus} (${shown.length} events)` : 'Timeline';
+  $('#i-timeline-all').hidden = !focus;
+  eventRows($('#i-timeline tbody'), shown, true);
+  $('#i-actions').innerHTML = actionItems(inv.actions);
+  $('#i-notes').innerHTML = noteItems(inv.notes);
   const kinds = ['session', 'root_session', 'transaction', 'user', 'actor', 'ip', 'user_agent', 'dt_hash'];
   $('#add-pivot select').innerHTML = kinds.map((k) => `<option>${k}</option>`).join('');
-  const actions = (await api('GET', '/api/glasslog/response-actions')).actions;
-  $('#add-action select').innerHTML = Object.entries(actions).map(([k, v]) => `<option value="${esc(k)}">${esc(v)}</option>`).join('');
   const addPivot = async (kind, value) => { await api('PATCH', base, { add_pivots: [{ kind, value }] }); location.reload(); };
   $('#add-pivot').addEventListener('submit', (e) => { e.preventDefault(); const f = new FormData(e.target); addPivot(f.get('kind'), f.get('value')); });
   $('#i-timeline').addEventListener('click', (e) => { const b = e.target.closest('button.pivot'); if (b) addPivot(b.dataset.kind, b.dataset.value); });
   $('#add-note').addEventListener('submit', async (e) => { e.preventDefault(); await api('PATCH', base, { note: new FormData(e.target).get('note') }); location.reload(); });
+  if (!admin) return;
+  const actions = (await api('GET', '/api/glasslog/response-actions')).actions;
+  $('#add-action select').innerHTML = Object.entries(actions).map(([k, v]) => `<option value="${esc(k)}">${esc(v)}</option>`).join('');
   $('#add-action').addEventListener('submit', async (e) => {
     e.preventDefault(); const f = new FormData(e.target);
     await api('POST', `${base}/actions`, { action: f.get('action'), subject: f.get('subject') }); location.reload();
   });
 }
 
-const path = location.pathname.split('/').filter(Boolean);
-if (path[0] === 'investigations' && path[1]) investigation(decodeURIComponent(path[1]));
-else if (path[0] === 'alerts' && path[1]) alertDetail(decodeURIComponent(path[1]));
-else alertList();
+/** `/investigate?kind=session&value=X` (the console's pivot links): the open case scoped to exactly that pivot,
+ * reused if one exists so repeated clicks do not pile up cases, otherwise a new one. */
+async function openPivot(params) {
+  const kind = params.get('kind');
+  const value = params.get('value');
+  const same = (inv) => inv.state === 'open' && !inv.alert_ids.length && inv.pivots.length === 1
+    && inv.pivots[0].kind === kind && inv.pivots[0].value === value;
+  const inv = (await api('GET', '/api/glasslog/investigations')).find(same)
+    || await api('POST', '/api/glasslog/investigations', { title: `${kind} ${value}`, pivots: [{ kind, value }] });
+  location.replace(`/investigations/${encodeURIComponent(inv.id)}`);
+}
+
+async function start() {
+  const info = await signedIn('alerts');
+  if (!info) return;
+  csrf = info.csrf || '';
+  admin = gateControls(info);
+  const path = location.pathname.split('/').filter(Boolean);
+  if (path[0] === 'investigate') await openPivot(new URLSearchParams(location.search));
+  else if (path[0] === 'investigations' && path[1]) await investigation(decodeURIComponent(path[1]));
+  else if (path[0] === 'alerts' && path[1]) await alertDetail(decodeURIComponent(path[1]));
+  else await alertList();
+}
+
+start();

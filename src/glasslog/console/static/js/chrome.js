@@ -1,5 +1,6 @@
 // The top bar shared by every page: product, navigation, who is signed in (org, role) and sign-out.
-// Also the page guard: nobody signed in → the sign-in page.
+// Also the page guard: nobody signed in → the sign-in page. The analyst pages (alerts, investigations) use it
+// too, so an analyst moves between the log and the alerts from one bar, and they learn the role from it.
 
 import { session, signOut, toSignIn } from './api.js';
 import { $, h } from './dom.js';
@@ -13,7 +14,8 @@ export async function signedIn(active) {
   const link = (href, text, key) => h(`a${active === key ? '.active' : ''}`, { href }, text);
   bar.append(
     h('a.brand', { href: '/' }, h('span.logo', { 'aria-hidden': 'true' }), 'glasslog'),
-    h('nav.nav', link('/', 'System Log', 'log'), link('/console/event-types', 'Event types', 'types')),
+    h('nav.nav', link('/', 'System Log', 'log'), link('/alerts', 'Alerts', 'alerts'),
+      link('/console/event-types', 'Event types', 'types')),
     h('div.who',
       h('span', { title: 'Org' }, info.org),
       h(`span.role${info.role === 'READ_ONLY_ADMIN' ? '.readonly' : ''}`, ROLE_LABELS[info.role] || info.role),

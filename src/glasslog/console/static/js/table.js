@@ -1,5 +1,6 @@
 // The events table: reads Okta's API (`GET /api/v1/logs`, newest first) and follows its `next` links as the
-// user scrolls. Rows expand to the full event; any value adds `field eq "value"` to the filter.
+// user scrolls. Rows expand to the full event; any value adds `field eq "value"` to the filter. An expanded row
+// also links to the investigation views of its session, actor and IP, so a pivot needs no hand-written query.
 
 import { ApiError, logsPage } from './api.js';
 import { clear, fmtCount, h, toast } from './dom.js';
@@ -16,6 +17,18 @@ function v(field, value, text, cls = '') {
 
 function dig(obj, path) {
   return path.split('.').reduce((o, k) => (o && typeof o === 'object' ? o[k] : undefined), obj);
+}
+
+/** Links to the investigation page for the event's session, user and IP (`/investigate?kind=…&value=…`). */
+function pivotLinks(ev) {
+  const session = dig(ev, 'authenticationContext.externalSessionId');
+  const pivots = [
+    ['session', session && session !== 'unknown' ? session : null, 'Session timeline'],
+    ['user', dig(ev, 'actor.alternateId'), 'User timeline'],
+    ['ip', dig(ev, 'client.ipAddress'), 'IP investigation'],
+  ].filter(([, value]) => value && value !== 'null');
+  return pivots.map(([kind, value, label]) => h('a.btn.btn-small.pivot-link', {
+    href: `/investigate?${new URLSearchParams({ kind, value })}`, dataset: { kind }, title: `${kind}: ${value}` }, label));
 }
 
 function uaSummary(client) {
@@ -150,6 +163,7 @@ export class EventsTable {
       h('button.btn.btn-small', { type: 'button', on: { click: async () => toast(await copyText(text) ? 'Event JSON copied' : 'Copy failed') } }, 'Copy JSON'),
       h('button.btn.btn-small', { type: 'button', on: { click: () => setAll(tree, true) } }, 'Expand all'),
       h('button.btn.btn-small', { type: 'button', on: { click: () => setAll(tree, false) } }, 'Collapse all'),
+      ...pivotLinks(row.event),
       h('span.muted', `uuid ${row.event.uuid || ''}`));
     row.after(h('tr.detail-row', h('td', { colSpan: 5 }, tools, tree)));
   }
