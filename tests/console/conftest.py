@@ -207,3 +207,16 @@ def wait_js(page, expression: str, timeout: float = 15.0) -> None:  # noqa: ANN0
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for: {expression}")
         page.wait_for_timeout(50)
+
+
+def all_events(client: httpx.Client, params: dict) -> list[dict]:
+    """Every event the Okta API answers for `params`, following `next` links (a polling page ends the walk
+    when it comes back empty, since polling always offers a `next`)."""
+    out: list[dict] = []
+    url, query = "/api/v1/logs", {**params, "limit": "1000"}
+    while url:
+        r = client.get(url, params=query)
+        assert r.status_code == 200, r.text
+        out += r.json()
+        url, query = (r.links.get("next", {}).get("url") if r.json() else None), None
+    return out

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from conftest import Server
+from conftest import Server, all_events
 from glasslog.export import csv_row
 
 # The guide's "Example Queries" (seed 001), with its placeholders filled from the data.
@@ -41,18 +41,6 @@ GUIDE_QUERIES = [
 WIDE = {"since": "2019-01-01T00:00:00.000Z"}
 
 
-def _all(client: httpx.Client, params: dict) -> list[dict]:
-    """Every event the Okta API answers for `params`, following `next` links."""
-    out: list[dict] = []
-    url, query = "/api/v1/logs", {**params, "limit": "1000"}
-    while url:
-        r = client.get(url, params=query)
-        assert r.status_code == 200, r.text
-        out += r.json()
-        url, query = (r.links.get("next", {}).get("url") if r.json() else None), None
-    return out
-
-
 def _until() -> str:
     return (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
@@ -66,7 +54,7 @@ def test_every_guide_query_runs_in_the_console(server: Server, query: str) -> No
         hist = c.get("/api/glasslog/histogram", params=params).json()
         trends = c.get("/api/glasslog/trends", params=params).json()
         places = c.get("/api/glasslog/places", params=params).json()
-        events = _all(c, {**params, "sortOrder": "DESCENDING"})
+        events = all_events(c, {**params, "sortOrder": "DESCENDING"})
     assert hist["total"] == trends["total"] == places["total"] == len(events) > 0, query
     assert sum(b["count"] for b in hist["buckets"]) == hist["total"]
 
@@ -86,7 +74,7 @@ def test_trends_and_places_with_keywords(server: Server) -> None:
     with server.api() as c:
         trends = c.get("/api/glasslog/trends", params=params).json()
         places = c.get("/api/glasslog/places", params=params).json()
-        events = _all(c, params)
+        events = all_events(c, params)
     assert trends["total"] == places["total"] == len(events) > 0
     assert sum(i["count"] for i in trends["eventTypes"]["items"]) <= trends["total"]
     assert places["located"] == sum(p["count"] for p in places["places"])
@@ -118,7 +106,7 @@ def test_csv_export_is_the_api_answer(server: Server) -> None:
             assert resp.headers["content-type"].startswith("text/csv")
             assert "attachment" in resp.headers["content-disposition"]
             text = "".join(resp.iter_text())
-        events = _all(c, params)
+        events = all_events(c, params)
     rows = list(csv.reader(io.StringIO(text)))[1:]
     assert len(rows) == len(events) > 1000
     assert rows == [csv_row(e) for e in events]

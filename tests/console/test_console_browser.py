@@ -155,23 +155,25 @@ def test_autocomplete_fields_aliases_operators_values(page, server: Server) -> N
     page.wait_for_selector("tr.ev-row .ev-type >> text=user.authentication.sso")
 
 
+def _advanced_row(page, n: int, join: str | None, field: str, op: str, value: str) -> None:
+    """Fill row n of the Advanced filter dialog as a user does (the field's change event sets its operators)."""
+    row = page.locator(".adv-row").nth(n)
+    if join:
+        row.locator(".adv-join").select_option(join)
+    row.locator(".adv-field").fill(field)
+    row.locator(".adv-field").dispatch_event("change")
+    row.locator(".adv-op").select_option(op)
+    row.locator(".adv-value").fill(value)
+
+
 def test_advanced_filter_builder(page, server: Server) -> None:
     sign_in(page, server)
     page.wait_for_selector("tr.ev-row")
     page.click("#advanced-open")
     page.wait_for_selector("#advanced[open] .adv-row")
-    row = page.locator(".adv-row").nth(0)
-    row.locator(".adv-field").fill("eventType")
-    row.locator(".adv-field").dispatch_event("change")
-    row.locator(".adv-op").select_option("eq")
-    row.locator(".adv-value").fill("user.authentication.sso")
+    _advanced_row(page, 0, None, "eventType", "eq", "user.authentication.sso")
     page.click("#advanced-add")
-    row2 = page.locator(".adv-row").nth(1)
-    row2.locator(".adv-join").select_option("and")
-    row2.locator(".adv-field").fill("target.displayName")
-    row2.locator(".adv-field").dispatch_event("change")
-    row2.locator(".adv-op").select_option("eq")
-    row2.locator(".adv-value").fill("Box")
+    _advanced_row(page, 1, "and", "target.displayName", "eq", "Box")
     expected = 'eventType eq "user.authentication.sso" and target.displayName eq "Box"'
     assert page.text_content("#advanced-preview") == expected
     shot(page, "4-advanced-filter")
@@ -355,18 +357,9 @@ def test_advanced_filter_rows_joined_with_or(page, server: Server) -> None:
     page.wait_for_selector("tr.ev-row")
     page.click("#advanced-open")
     page.wait_for_selector("#advanced[open] .adv-row")
-    row = page.locator(".adv-row").nth(0)
-    row.locator(".adv-field").fill("eventType")
-    row.locator(".adv-field").dispatch_event("change")
-    row.locator(".adv-op").select_option("eq")
-    row.locator(".adv-value").fill("user.account.lock")
+    _advanced_row(page, 0, None, "eventType", "eq", "user.account.lock")
     page.click("#advanced-add")
-    row2 = page.locator(".adv-row").nth(1)
-    row2.locator(".adv-join").select_option("or")
-    row2.locator(".adv-field").fill("event_type")  # the legacy alias is a field too
-    row2.locator(".adv-field").dispatch_event("change")
-    row2.locator(".adv-op").select_option("eq")
-    row2.locator(".adv-value").fill("user.mfa.factor.deactivate")
+    _advanced_row(page, 1, "or", "event_type", "eq", "user.mfa.factor.deactivate")  # the legacy alias too
     expected = 'eventType eq "user.account.lock" or event_type eq "user.mfa.factor.deactivate"'
     assert page.text_content("#advanced-preview") == expected
     page.click("#advanced-apply")

@@ -14,26 +14,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from urllib.parse import parse_qs, unquote, urlparse
 
-import httpx
 import pytest
 from test_console_api import GUIDE_QUERIES
 
-from conftest import Demo, shot, sign_in, wait_js
+from conftest import Demo, all_events, shot, sign_in, wait_js
 
 TABLE_PAGE = 50  # the events table's first page
 SINCE = "2019-01-01T00:00:00.000Z"
-
-
-def _all(client: httpx.Client, params: dict) -> list[dict]:
-    """Every event the Okta API answers for `params`, following `next` links."""
-    out: list[dict] = []
-    url, query = "/api/v1/logs", {**params, "limit": "1000"}
-    while url:
-        r = client.get(url, params=query)
-        assert r.status_code == 200, r.text
-        out += r.json()
-        url, query = (r.links.get("next", {}).get("url") if r.json() else None), None
-    return out
 
 
 def _fill(demo: Demo) -> dict[str, str]:
@@ -119,7 +106,7 @@ def test_guide_query_in_the_console(guide_page, demo: Demo, demo_queries: list[s
     # The Okta API's answer for the same query over the same instants.
     rng = _range(page)
     with demo.api() as c:
-        events = _all(c, {"filter": query, **rng, "sortOrder": "DESCENDING"})
+        events = all_events(c, {"filter": query, **rng, "sortOrder": "DESCENDING"})
         places = c.get("/api/glasslog/places", params={"filter": query, **rng, "tz": "UTC"}).json()
     attack = {u for lb in demo.labels for u in lb["event_uuids"]}
     assert events, f"the guide's query finds nothing in the demo: {query}"
