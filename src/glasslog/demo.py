@@ -59,9 +59,9 @@ def _token(log, data: Path, filename: str, role: str, name: str) -> str:  # noqa
     return token
 
 
-def history_plan(data: Path, users: int, days: float, seed: int) -> dict | None:
-    """The history this directory holds or is being filled with; a new plan (ending now) for a fresh directory,
-    None for a directory filled by a demo older than plans (its data is reused as it is)."""
+def history_plan(data: Path, users: int, days: float, seed: int) -> dict:
+    """The history this directory holds or is being filled with: the kept plan if there is one (its options win
+    over these), else a new one ending now, written before any event is loaded."""
     path = data / PLAN_FILE
     if path.exists():
         return orjson.loads(path.read_bytes())

@@ -3,10 +3,9 @@
 // own top bar (chrome.js) is reused, so navigation and the signed-in role are the same on every page.
 
 import { signedIn } from '/console/static/js/chrome.js';
-import { actionItems, alertForms, gateControls, noteItems } from './respond.js';
+import { actionItems, alertForms, esc, gateControls, noteItems } from './respond.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
-const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
 let csrf = null;
 let admin = false;

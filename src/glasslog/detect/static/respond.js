@@ -2,7 +2,8 @@
 // actions (admins only, as the server enforces). Controls a role may not use are not shown at all: a read-only
 // admin should not meet buttons that can only answer 403.
 
-const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+/** HTML-escape a value for the pages' template strings (shared with detect.js). */
+export const esc = (v) => String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
 /** Whether the signed-in role may change alerts and record actions (the server's ADMIN_ROLES). */
 export const canAdminister = (info) => info?.role === 'SUPER_ADMIN';
