@@ -15,6 +15,24 @@ KIND = "investigation"
 MAX_EVENTS = 20_000
 
 
+def _pivot_items(items: Any) -> list[tuple[str, Any]]:
+    """(kind, value) of each requested pivot; a body of another shape is the client's error (400), not ours."""
+    if items is None:
+        return []
+    if not isinstance(items, list) or not all(isinstance(p, dict) and isinstance(p.get("kind"), str)
+                                              for p in items):
+        raise ValueError('pivots must be a list of {"kind": …, "value": …} objects')
+    return [(p["kind"], p.get("value")) for p in items]
+
+
+def _alert_ids(items: Any) -> list[str]:
+    if items is None:
+        return []
+    if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
+        raise ValueError("alert ids must be a list of strings")
+    return items
+
+
 class Investigations:
     def __init__(self, glog: Any) -> None:
         self.log = glog
@@ -26,9 +44,9 @@ class Investigations:
         """A new investigation; starting from alerts adds their accounts, IPs and sessions as pivots."""
         doc = {"id": uuidlib.uuid4().hex[:16], "org": org, "title": title, "created": now_iso(),
                "created_by": who, "state": "open", "alert_ids": [], "pivots": [], "notes": [], "actions": []}
-        for p in pivots or []:
-            self._add_pivot(doc, p["kind"], p["value"])
-        for aid in alert_ids or []:
+        for kind, value in _pivot_items(pivots):
+            self._add_pivot(doc, kind, value)
+        for aid in _alert_ids(alert_ids):
             self._add_alert(org, doc, aid)
         self.store.put_meta(org, KIND, doc["id"], doc)
         return doc
@@ -43,9 +61,13 @@ class Investigations:
                add_alerts: list[str] | None = None, note: str | None = None, who: str = "",
                state: str | None = None) -> dict[str, Any]:
         doc = self._need(org, inv_id)
-        for p in add_pivots or []:
-            self._add_pivot(doc, p["kind"], p["value"])
-        for aid in add_alerts or []:
+        if note is not None and not isinstance(note, str):
+            raise ValueError("note must be a string")
+        if state is not None and not isinstance(state, str):
+            raise ValueError("state must be open or closed")
+        for kind, value in _pivot_items(add_pivots):
+            self._add_pivot(doc, kind, value)
+        for aid in _alert_ids(add_alerts):
             self._add_alert(org, doc, aid)
         if note:
             doc["notes"].append({"at": now_iso(), "by": who, "text": note})

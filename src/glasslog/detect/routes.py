@@ -79,8 +79,11 @@ def mount_detect(app: FastAPI, log: Any) -> None:
 
         cfg = load_config(log.store, p.org)
         pack = load_pack(cfg.rule_paths, placeholders=cfg.placeholders)
-        since = to_utc(body["since"]) if body.get("since") else None
-        until = to_utc(body["until"]) if body.get("until") else None
+        try:
+            since, until = (to_utc(_stamp(body.get(k))) if body.get(k) else None for k in ("since", "until"))
+        except ValueError as exc:
+            raise HTTPException(400, detail={"errorCode": "E0000001", "errorSummary": f"since/until: {exc}"}) \
+                from None
         found = Engine(pack, cfg).run(log.store, p.org, since, until)
         touched = alerts.record(p.org, found, seconds(cfg.merge_gap))
         return {"findings": len(found), "alerts": [a["id"] for a in touched], "rule_errors": pack.errors}
@@ -106,7 +109,7 @@ def mount_detect(app: FastAPI, log: Any) -> None:
     def create_investigation(body: dict[str, Any] = Body(...), p: Principal = Depends(require_reader)) -> Any:
         try:
             return cases.create(p.org, str(body.get("title") or "Investigation"), p.name,
-                                list(body.get("alert_ids") or []), list(body.get("pivots") or []))
+                                body.get("alert_ids"), body.get("pivots"))
         except KeyError as exc:
             raise _missing(f"alert {exc}") from None
         except ValueError as exc:
@@ -206,3 +209,9 @@ def mount_detect(app: FastAPI, log: Any) -> None:
         if path.parent != STATIC.resolve() or not path.is_file():
             raise HTTPException(404)
         return FileResponse(path)
+
+
+def _stamp(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be an RFC 3339 string")
+    return value
