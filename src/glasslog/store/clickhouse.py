@@ -48,8 +48,16 @@ import orjson
 from glasslog.errors import GlasslogError
 from glasslog.store.base import Bucket, IngestResult, Page, SearchQuery, StoredEvent, ValidEvent
 from glasslog.store.clickhouse_exec import MARKER, ChdbExecutor, Executor, HttpExecutor, bind
-from glasslog.store.clickhouse_rows import event_table
-from glasslog.store.clickhouse_schema import FOREVER, NODE_BITS, all_ddl
+from glasslog.store.clickhouse_rows import event_table, needs_python, raw_table
+from glasslog.store.clickhouse_schema import (
+    FOREVER,
+    NODE_BITS,
+    SCHEMA_VERSION,
+    all_ddl,
+    hot_defaults,
+    schema_version,
+    upgrade_ddl,
+)
 from glasslog.store.sql_common import (
     advance,
     bounded_order,
@@ -108,10 +116,15 @@ class ClickHouseStore:
         # mutations (ALTER/DELETE) go to the shards' local tables on a cluster
         self._events_local = f"`{db}`.`events_local`" if cluster else self.events
         self._on_cluster = f" ON CLUSTER `{cluster}`" if cluster else ""
-        self._insert_settings: dict[str, Any] = {"distributed_foreground_insert": 1} if cluster else {}
+        # async_insert (on by default in chdb) would queue each batch and flush it in the background: pointless
+        # for batches this size, and slower
+        self._insert_settings: dict[str, Any] = {"async_insert": 0}
+        if cluster:
+            self._insert_settings["distributed_foreground_insert"] = 1
         if create:
             for stmt in all_ddl(db, cluster):
                 self.x.command(stmt)
+        self._check_schema(create)
         self._write_lock = threading.Lock()
         self._inflight: int | None = None  # lowest seq of the batch being inserted, if any
         self._last_us = 0  # the ingest clock, kept monotonic
@@ -120,6 +133,29 @@ class ClickHouseStore:
         self._committed = self._scalar(f"SELECT max(seq) FROM {self.events}") or 0
         self._last_us = max(self._last_us, self._committed >> NODE_BITS)
         self._closed = False
+
+    def _check_schema(self, upgrade: bool) -> None:
+        """Refuse a schema newer than this code; take an older one to this version when allowed to create
+        (metadata-only ALTERs); and use ClickHouse-derived hot columns only where every one has its DEFAULT
+        (on a cluster, in the Distributed table too: an INSERT computes them there)."""
+        local = "events_local" if self.cluster else "events"
+        comment = self._scalar("SELECT comment FROM system.tables WHERE database = {?} AND name = {?}",
+                               [self.db, local])
+        if comment is None:
+            self._derive = False  # no table (create=0 before the DDL was applied): reads will say so
+            return
+        version = schema_version(comment)
+        if version > SCHEMA_VERSION:
+            raise GlasslogError(
+                "E0000009", f"the ClickHouse database `{self.db}` has glasslog events schema {version}, newer "
+                f"than this glasslog's ({SCHEMA_VERSION}); upgrade glasslog to use it", status=503)
+        if version < SCHEMA_VERSION and upgrade:
+            for stmt in upgrade_ddl(self.db, self.cluster):
+                self.x.command(stmt)
+        rows = self._rows("SELECT name, default_kind FROM system.columns WHERE database = {?} AND table = 'events'",
+                          [self.db])
+        kinds = dict(rows)
+        self._derive = all(kinds.get(c) == "DEFAULT" for c in hot_defaults())
 
     # -- plumbing ---------------------------------------------------------------------------------------
 
@@ -173,16 +209,32 @@ class ClickHouseStore:
             # persistence order within a batch follows `published`, so pollers see time order
             fresh.sort(key=lambda e: e.published)
             seqs = self._assign(len(fresh))
-            table = event_table(org, fresh, seqs, retention)
+            tables = self._tables(org, fresh, seqs, retention)
             self._inflight = seqs[0]
             try:
-                self.x.insert_arrow(self.events, table, self._insert_settings)
+                for table in tables:
+                    self.x.insert_arrow(self.events, table, self._insert_settings)
                 self._committed = max(self._committed, seqs[-1])
             finally:
                 self._inflight = None
         result.accepted = len(fresh)
         result.first_seq, result.last_seq = seqs[0], seqs[-1]
         return result
+
+    def _tables(self, org: str, fresh: list[ValidEvent], seqs: list[int], retention: int) -> list[Any]:
+        """The batch's INSERTs: ordinary events with only their JSON (ClickHouse derives the hot columns),
+        the others with every column derived in Python (clickhouse_rows)."""
+        if not self._derive:
+            return [event_table(org, fresh, seqs, retention)]
+        odd = [i for i, e in enumerate(fresh) if needs_python(e)]
+        if not odd:
+            return [raw_table(org, fresh, seqs, retention)]
+        if len(odd) == len(fresh):
+            return [event_table(org, fresh, seqs, retention)]
+        skip = set(odd)
+        plain = [i for i in range(len(fresh)) if i not in skip]
+        return [raw_table(org, [fresh[i] for i in plain], [seqs[i] for i in plain], retention),
+                event_table(org, [fresh[i] for i in odd], [seqs[i] for i in odd], retention)]
 
     def _existing(self, org: str, batch: Sequence[ValidEvent]) -> set[str]:
         """Uuids of the batch already stored for the org. The same event always carries the same

@@ -16,7 +16,13 @@ Why each choice (see also the "Scaling out" section of the README):
   missing attribute (NULL) from an empty string.
 - Skip indexes on the identifiers the incident-response queries pivot on (sessions, actor, IP, request and
   transaction ids, event type: bloom filters) and the user agent (token bloom filter).
-- `raw` (the event JSON, returned unchanged) with ZSTD: most of the bytes on disk.
+- `raw` (the event JSON, returned unchanged) with ZSTD(9): most of the bytes on disk. Its compressed blocks
+  are 16 MiB (the default 1 MiB gives ZSTD too little context: 162 → 117 B/event on the bench's events, same
+  CPU). A granule of raw is ~10 MiB anyway (adaptive granularity), so reading a few rows already meant
+  decompressing that much; the other columns flush blocks of at least 1 MiB (several granules), which
+  halves the repetitive identifiers (sessions, `dtHash`, targets). See BENCHMARKS.md.
+- The hot columns have DEFAULT expressions over `raw` (one `JSONExtract` through the `_hot` alias), so ingest
+  can send only the JSON and let ClickHouse derive them (clickhouse_rows explains when it does not).
 - The metadata KV is a `ReplacingMergeTree(version)` keyed by (org, kind, key); a delete is a tombstone row.
 """
 
@@ -47,11 +53,93 @@ _INDEXES = (
 
 # seq = ingest µs << NODE_BITS | node
 NODE_BITS = 10
+# The events table's schema version, kept in its COMMENT. 1 (no comment): hot columns filled by Python only.
+# 2: hot columns have DEFAULT expressions over `raw` (and the `_hot` alias). `upgrade_ddl` takes 1 to 2.
+SCHEMA_VERSION = 2
+SCHEMA_COMMENT = f"glasslog events schema {SCHEMA_VERSION}"
+# Compressed block sizes (see the module docstring): the raw JSON's own, and the table's for every other column.
+RAW_BLOCKS = "max_compress_block_size = 16777216, min_compress_block_size = 16777216"
+TABLE_BLOCKS = "min_compress_block_size = 1048576"
 FOREVER = "2106-01-01 00:00:00"  # `expires` for orgs that keep events forever (DateTime's range ends in 2106)
 
 
 def _nullable(column: str, low: bool) -> str:
     return "LowCardinality(Nullable(String))" if low else "Nullable(String)"
+
+
+# -- hot columns derived by ClickHouse from `raw` (DEFAULT expressions) ---------------------------------------
+#
+# Ingest normally sends only org, published, uuid, seq, expires and raw; ClickHouse fills every hot column from
+# the JSON with one `JSONExtract` into a named tuple of the hot paths (the identical sub-expression of every
+# DEFAULT is computed once per block). That matches the Python derivation (clickhouse_rows) only on ordinary
+# values, so clickhouse_rows.needs_python routes every event it cannot prove ordinary through Python, which then
+# sends all columns and the DEFAULTs are not used.
+
+_GEO = ("client", "geographicalContext", "geolocation")
+
+
+def _tuple_type(tree: dict) -> str:
+    parts = []
+    for key, leaf in tree.items():
+        kind = _tuple_type(leaf) if isinstance(leaf, dict) else leaf
+        parts.append(f"{key} {kind}")
+    return "Tuple(" + ", ".join(parts) + ")"
+
+
+def _put(tree: dict, path: tuple[str, ...], leaf: object) -> None:
+    for key in path[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[path[-1]] = leaf
+
+
+def hot_tuple_type() -> str:
+    """The named tuple `JSONExtract` fills from an event: every hot path (strings), the hot lists as arrays of
+    tuples of their members, and the coordinates as Float64."""
+    root: dict = {}
+    for c in SCALARS:
+        if c.column != "uuid":
+            _put(root, c.path, "Nullable(String)")
+    for lst in LISTS:
+        element: dict = {}
+        for m in lst.members:
+            _put(element, m.path, "Nullable(String)")
+        _put(root, lst.path, f"Array({_tuple_type(element)})")
+    _put(root, (*_GEO, "lat"), "Nullable(Float64)")
+    _put(root, (*_GEO, "lon"), "Nullable(Float64)")
+    return _tuple_type(root)
+
+
+def _get(base: str, path: tuple[str, ...]) -> str:
+    for key in path:
+        base = f"tupleElement({base}, '{key}')"
+    return base
+
+
+HOT = "_hot"  # ALIAS column (never stored): the event's hot paths as one named tuple
+
+
+def hot_alias() -> str:
+    return f"`{HOT}` {hot_tuple_type()} ALIAS JSONExtract(raw, '{hot_tuple_type()}')"
+
+
+def hot_defaults() -> dict[str, str]:
+    """Column → DEFAULT expression over `raw` (through the `_hot` alias), for every column the Python
+    derivation fills."""
+    j = HOT
+    out: dict[str, str] = {}
+    for c in SCALARS:
+        if c.column != "uuid":
+            value = _get(j, c.path)
+            out[c.column] = f"lowerUTF8({value})" if c.case == "lower" else value
+    for lst in LISTS:
+        members = []
+        for m in lst.members:
+            value = _get("_e", m.path)
+            members.append(f"lowerUTF8({value})" if m.case == "lower" else value)
+        out[lst.column] = f"arrayMap(_e -> tuple({', '.join(members)}), {_get(j, lst.path)})"
+    out["lat"] = _get(j, (*_GEO, "lat"))
+    out["lon"] = _get(j, (*_GEO, "lon"))
+    return out
 
 
 def event_columns() -> list[str]:
@@ -63,20 +151,23 @@ def event_columns() -> list[str]:
         "`seq` Int64 CODEC(Delta, ZSTD(1))",
         "`expires` DateTime('UTC') CODEC(Delta, ZSTD(1))",
     ]
+    defaults = hot_defaults()
     for c in SCALARS:
         if c.column == "uuid":
             continue
-        cols.append(f"`{c.column}` {_nullable(c.column, c.column in _LOW_CARDINALITY)} CODEC(ZSTD(3))")
+        cols.append(f"`{c.column}` {_nullable(c.column, c.column in _LOW_CARDINALITY)} "
+                    f"DEFAULT {defaults[c.column]} CODEC(ZSTD(3))")
     for lst in LISTS:
         members = ", ".join(f"`{m.column}` {_nullable(m.column, m.column in _LIST_LOW_CARDINALITY)}"
                             for m in lst.members)
-        cols.append(f"`{lst.column}` Array(Tuple({members})) CODEC(ZSTD(3))")
+        cols.append(f"`{lst.column}` Array(Tuple({members})) DEFAULT {defaults[lst.column]} CODEC(ZSTD(3))")
     cols += [
-        "`lat` Nullable(Float64) CODEC(ZSTD(3))",
-        "`lon` Nullable(Float64) CODEC(ZSTD(3))",
-        "`raw` String CODEC(ZSTD(9))",
+        f"`lat` Nullable(Float64) DEFAULT {defaults['lat']} CODEC(ZSTD(3))",
+        f"`lon` Nullable(Float64) DEFAULT {defaults['lon']} CODEC(ZSTD(3))",
+        f"`raw` String CODEC(ZSTD(9)) SETTINGS ({RAW_BLOCKS})",
         "`ver` UInt64 MATERIALIZED toUInt64(9223372036854775807 - seq) CODEC(Delta, ZSTD(1))",
         f"`ingested` DateTime64(6, 'UTC') ALIAS fromUnixTimestamp64Micro(bitShiftRight(seq, {NODE_BITS}), 'UTC')",
+        hot_alias(),
     ]
     return cols
 
@@ -98,11 +189,37 @@ def events_ddl(db: str, cluster: str | None = None) -> list[str]:
         "PARTITION BY toYYYYMM(published)\n"
         "ORDER BY (org, published, uuid)\n"
         "TTL expires DELETE\n"
-        "SETTINGS index_granularity = 8192, ttl_only_drop_parts = 0"
+        f"SETTINGS index_granularity = 8192, ttl_only_drop_parts = 0, {TABLE_BLOCKS}\n"
+        f"COMMENT '{SCHEMA_COMMENT}'"
     ]
     if cluster:
         stmts.append(f"CREATE TABLE IF NOT EXISTS `{db}`.`events`{_on(cluster)} AS `{db}`.`events_local`\n"
                      f"ENGINE = Distributed(`{cluster}`, `{db}`, `events_local`, cityHash64(org))")
+    return stmts
+
+
+def schema_version(comment: str) -> int:
+    """The schema version an events table's COMMENT records (1 for a table made before versions)."""
+    prefix = "glasslog events schema "
+    if comment.startswith(prefix) and comment[len(prefix):].strip().isdigit():
+        return int(comment[len(prefix):])
+    return 1
+
+
+def upgrade_ddl(db: str, cluster: str | None = None) -> list[str]:
+    """ALTERs taking an events table of schema 1 to this version: metadata only (existing parts keep their
+    values and blocks; the DEFAULTs apply to later inserts, the block sizes to later inserts and merges). On a
+    cluster both the shards' tables and the Distributed table get the DEFAULTs (an INSERT into the Distributed
+    table computes them there)."""
+    defaults = hot_defaults()
+    changes = [f"ADD COLUMN IF NOT EXISTS {hot_alias()}"]
+    changes += [f"MODIFY COLUMN `{c}` DEFAULT {e}" for c, e in defaults.items()]
+    tables = ["events_local", "events"] if cluster else ["events"]
+    stmts = [f"ALTER TABLE `{db}`.`{t}`{_on(cluster)} {', '.join(changes)}" for t in tables]
+    local = f"`{db}`.`{tables[0]}`{_on(cluster)}"
+    stmts += [f"ALTER TABLE {local} MODIFY COLUMN `raw` MODIFY SETTING {RAW_BLOCKS}",
+              f"ALTER TABLE {local} MODIFY SETTING {TABLE_BLOCKS}",
+              f"ALTER TABLE {local} MODIFY COMMENT '{SCHEMA_COMMENT}'"]
     return stmts
 
 
