@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute
 
 from glasslog.errors import GlasslogError
 from glasslog.store.base import (
@@ -122,8 +123,8 @@ def _derive_select() -> str:
     geo = ("client", "geographicalContext", "geolocation")
     exprs += [f"{ref((*geo, 'lat'))} AS lat", f"{ref((*geo, 'lon'))} AS lon"]
     return (
-        f"SELECT {', '.join(exprs)} FROM (\n"
-        f"  SELECT json_transform(s.raw, {_sq(_transform_schema())}) AS j FROM staged s\n)"
+        f"SELECT seq, {', '.join(exprs)} FROM (\n"
+        f"  SELECT s.seq, json_transform(s.raw, {_sq(_transform_schema())}) AS j FROM staged s\n)"
     )
 
 
@@ -298,8 +299,10 @@ class DuckDBStore:
             cur.unregister("staged")
         if hot.num_rows != staged.num_rows:  # pragma: no cover - a projection keeps every row
             raise GlasslogError("E0000009", "deriving the hot columns lost rows", status=500)
+        if not hot.column("seq").equals(staged.column("seq")):  # pragma: no cover - DuckDB keeps scan order
+            hot = hot.take(pa.compute.sort_indices(hot.column("seq")))
         return pa.Table.from_arrays(
-            [staged.column("seq"), staged.column("published"), *hot.columns, staged.column("raw")],
+            [staged.column("seq"), staged.column("published"), *hot.columns[1:], staged.column("raw")],
             names=_INSERT_COLUMNS)
 
     def delete_before(self, org: str, cutoff: datetime) -> int:
@@ -337,12 +340,17 @@ class DuckDBStore:
         events, and a time slice with no match never touches `raw` (BENCHMARKS.md, core section). Rows are named
         by `seq` (unique in the store and never reassigned, unlike DuckDB's rowid), and the org guard stands on
         the second statement too."""
-        seqs = [r[0] for r in self._cursor().execute(
-            f"SELECT seq FROM events WHERE {where} ORDER BY {order} LIMIT {chunk}", params).fetchall()]
-        if not seqs:
+        picked = self._cursor().execute(
+            f"SELECT seq, published FROM events WHERE {where} ORDER BY {order} LIMIT {chunk}", params).fetchall()
+        if not picked:
             return []
-        return self._fetch(f"SELECT seq, published, uuid, raw FROM events WHERE org = ? AND seq = ANY(?) "
-                           f"ORDER BY {order}", [org, seqs])
+        # `seq = ANY(?)` alone is tested on every row of the org; the rows' own time and seq ranges let DuckDB
+        # skip every row group that holds none of them (by its min/max), which matters most at 10M events.
+        seqs = [r[0] for r in picked]
+        times = [r[1] for r in picked]
+        return self._fetch(f"SELECT seq, published, uuid, raw FROM events WHERE org = ? AND published BETWEEN ? AND ? "
+                           f"AND seq BETWEEN ? AND ? AND seq = ANY(?) ORDER BY {order}",
+                           [org, min(times), max(times), min(seqs), max(seqs), seqs])
 
     def _run(self, org: str, query: SearchQuery, want: int | None, lo: datetime | None = None,
              hi: datetime | None = None) -> list[StoredEvent]:
