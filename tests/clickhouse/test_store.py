@@ -362,3 +362,22 @@ def test_hot_columns_match_what_duckdb_derives(ch: ClickHouseStore, tmp_path: Pa
                                                          for x in r[0]] for r in c_t]
     finally:
         duck.close()
+
+
+def test_top_values_group_case_insensitively_spelled_as_the_first_event(ch: ClickHouseStore, tmp_path: Path) -> None:
+    """top_values groups on the hot columns and restores each winner's spelling from its group's first event."""
+    duck = DuckDBStore(tmp_path / "duck")
+    try:
+        spellings = ["John@Example.COM", "john@example.com", "JOHN@EXAMPLE.COM", "ann@example.com"]
+        batch = [valid(make_event(when=T0 + timedelta(seconds=i), actor={"id": f"00u{i}", "alternateId": s},
+                                  target=[{"id": "t", "type": "User", "displayName": s.upper() if i else s}]))
+                 for i, s in enumerate(spellings)]
+        for store in (duck, ch):
+            store.ingest("acme", batch)
+        for path, first in (("actor.alternateId", "John@Example.COM"), ("target.displayName", "John@Example.COM")):
+            want = [(first, 3), ("ANN@EXAMPLE.COM" if path.startswith("target") else "ann@example.com", 1)]
+            assert ch.top_values("acme", bounded(), path, 5) == want, path
+            assert duck.top_values("acme", bounded(), path, 5) == want, path
+        assert ch.top_values("acme", bounded(), "actor.id", 2) == [("00u0", 1), ("00u1", 1)]
+    finally:
+        duck.close()
