@@ -256,6 +256,34 @@ def test_a_schema_1_store_not_upgraded_keeps_the_python_path(tmp_path: Path) -> 
         store.close()
 
 
+def test_the_upgrade_script_takes_a_schema_1_store_to_this_version(tmp_path: Path) -> None:
+    """`glasslog clickhouse ddl --upgrade`, for nodes that run with create=0."""
+    from typer.testing import CliRunner
+
+    from glasslog.cli import app
+
+    _v1_store(tmp_path / "ch", fresh(5, 1))
+    result = CliRunner().invoke(app, ["clickhouse", "ddl", "--upgrade"])
+    assert result.exit_code == 0, result.output
+    x = ChdbExecutor(str(tmp_path / "ch"))
+    for stmt in result.output.split(";"):
+        body = "\n".join(line for line in stmt.splitlines() if not line.startswith("--")).strip()
+        if body:
+            x.command(body)
+    store = ClickHouseStore(x, single_writer=True, create=False)
+    try:
+        assert store._derive  # noqa: SLF001
+        new = fresh(5, 2)
+        store.ingest("acme", new)
+        got = stored(store)
+        table = event_table("acme", new, list(range(len(new))), 0)
+        for ev, value in zip(new, table.column("actor_alternate_id").to_pylist(), strict=True):
+            assert value is not None and got[ev.uuid][COLUMNS.index("actor_alternate_id")] == value
+        assert store.event_count("acme") == 10
+    finally:
+        store.close()
+
+
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     open_clickhouse(f"chdb://{tmp_path / 'ch'}").close()
     x = ChdbExecutor(str(tmp_path / "ch"))

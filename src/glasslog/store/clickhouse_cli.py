@@ -32,11 +32,13 @@ def register(app: typer.Typer) -> None:
         cluster: Annotated[str | None, typer.Option("--cluster", help="Cluster name (remote_servers): "
                                                     "ReplicatedMergeTree per shard + Distributed by org.")] = None,
         db: Annotated[str, typer.Option("--db", help="Database name.")] = "glasslog",
+        upgrade: Annotated[bool, typer.Option("--upgrade", help="Print the ALTERs that take tables made by an "
+                                              "older glasslog (schema 1) to this version instead.")] = False,
     ) -> None:
         """Print the CREATE statements for glasslog's tables (pipe into `clickhouse-client --multiquery`)."""
-        from glasslog.store.clickhouse_schema import ddl_script
+        from glasslog.store.clickhouse_schema import ddl_script, upgrade_script
 
-        typer.echo(ddl_script(db, cluster), nl=False)
+        typer.echo(upgrade_script(db, cluster) if upgrade else ddl_script(db, cluster), nl=False)
 
     app.add_typer(group)
 

@@ -254,3 +254,11 @@ def ddl_script(db: str, cluster: str | None = None) -> str:
         head += ["-- Each shard holds whole orgs (Distributed sharding key cityHash64(org)); replicas use",
                  "-- the {shard} and {replica} macros of each server's config."]
     return "\n".join(head) + "\n\n" + ";\n\n".join(all_ddl(db, cluster)) + ";\n"
+
+
+def upgrade_script(db: str, cluster: str | None = None) -> str:
+    """`upgrade_ddl` as a script, for a database made by a glasslog before schema versions (schema 1) whose
+    nodes run with `create=0` (a node allowed to create runs these itself on open)."""
+    head = [f"-- glasslog events schema 1 -> {SCHEMA_VERSION}" + (f" on cluster {cluster}" if cluster else ""),
+            "-- Metadata only. Existing rows keep their values, later inserts let ClickHouse derive the hot columns."]
+    return "\n".join(head) + "\n\n" + ";\n\n".join(upgrade_ddl(db, cluster)) + ";\n"
