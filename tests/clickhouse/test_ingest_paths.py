@@ -52,8 +52,10 @@ def fresh(n: int, seed: int) -> list[ValidEvent]:
 
 
 def stored(store: ClickHouseStore) -> dict[str, tuple[Any, ...]]:
-    """uuid → every derived column, as read back."""
-    rows = store._rows(f"SELECT {', '.join(f'`{c}`' for c in COLUMNS)} FROM {store.events}")  # noqa: SLF001
+    """uuid → every derived column, as read back (None for a column an old, unupgraded table lacks)."""
+    have = store._columns  # noqa: SLF001
+    cols = ", ".join(f"`{c}`" if have is None or c in have else "NULL" for c in COLUMNS)
+    rows = store._rows(f"SELECT {cols} FROM {store.events}")  # noqa: SLF001
     return {r[0]: tuple(r) for r in rows}
 
 
@@ -203,8 +205,11 @@ def _v1_store(path: Path, events: list[ValidEvent]) -> None:
             body = "\n".join(line for line in stmt.splitlines() if not line.startswith("--")).strip()
             if body:
                 x.command(body)
-        x.insert_arrow("`glasslog`.`events`", event_table("acme", events, [(i + 1) << 10 for i in
-                                                                          range(len(events))], 0))
+        table = event_table("acme", events, [(i + 1) << 10 for i in range(len(events))], 0)
+        # the columns schema 1 had (hot columns added since, such as privilege_granted, are not in it)
+        have = set(x.arrow("SELECT name FROM system.columns WHERE database = 'glasslog' "
+                           "AND table = 'events'").column("name").to_pylist())
+        x.insert_arrow("`glasslog`.`events`", table.select([n for n in table.column_names if n in have]))
     finally:
         x.close()
 

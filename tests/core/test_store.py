@@ -194,3 +194,43 @@ def test_histogram_and_count(tmp_path):
     raw = store.search("o", SearchQuery(since=T0, until=T0 + timedelta(days=1), limit=1)).events[0].raw
     assert orjson.loads(raw)["uuid"] == events[0]["uuid"]
     store.close()
+
+
+def test_a_store_made_before_a_hot_column_existed_gets_it_filled_on_open(tmp_path):
+    """An older glasslog's store lacks newer hot columns; opening it adds them from the kept JSON, so old events
+    answer filters on the new column exactly as new ones do."""
+    import duckdb
+
+    import glasslog
+
+    def grant(i: int, granted: str | None) -> dict:
+        ev = {"uuid": f"g-{i}", "published": f"2024-08-13T15:58:{i:02d}.000Z",
+              "eventType": "user.account.privilege.grant", "debugContext": {"debugData": {}}}
+        if granted is not None:
+            ev["debugContext"]["debugData"]["privilegeGranted"] = granted
+        return ev
+
+    events = [grant(0, "Super administrator"), grant(1, "Help Desk administrator"), grant(2, None),
+              {"uuid": "o-3", "published": "2024-08-13T15:58:03.000Z", "eventType": "user.session.start",
+               "displayMessage": "privilegeGranted is only a word here"}]
+    log = glasslog.open(tmp_path)
+    assert log.ingest(events, org="acme").accepted == 4
+    log.close()
+    con = duckdb.connect(str(tmp_path / "glasslog.duckdb"))
+    con.execute("ALTER TABLE events DROP COLUMN privilege_granted")
+    con.close()
+
+    log = glasslog.open(tmp_path)
+    try:
+        got = log.search(org="acme", filter='debugContext.debugData.privilegeGranted eq "super ADMINISTRATOR"',
+                         since="2024-08-13T00:00:00Z", until="2024-08-14T00:00:00Z", limit=None)
+        assert [e["uuid"] for e in got] == ["g-0"]
+        present = log.search(org="acme", filter="debugContext.debugData.privilegeGranted pr",
+                             since="2024-08-13T00:00:00Z", until="2024-08-14T00:00:00Z", limit=None)
+        assert sorted(e["uuid"] for e in present) == ["g-0", "g-1"]
+        column = log.store._cursor().execute(
+            "SELECT uuid, privilege_granted FROM events ORDER BY uuid").fetchall()
+        assert column == [("g-0", "super administrator"), ("g-1", "help desk administrator"), ("g-2", None),
+                          ("o-3", None)]
+    finally:
+        log.close()

@@ -143,6 +143,7 @@ class ClickHouseStore:
                                [self.db, local])
         if comment is None:
             self._derive = False  # no table (create=0 before the DDL was applied): reads will say so
+            self._columns = None
             return
         version = schema_version(comment)
         if version > SCHEMA_VERSION:
@@ -156,6 +157,9 @@ class ClickHouseStore:
                           [self.db])
         kinds = dict(rows)
         self._derive = all(kinds.get(c) == "DEFAULT" for c in hot_defaults())
+        # A table not yet upgraded (create=0) may lack newer hot columns: Python-derived rows leave them out
+        # (filters on them fail until `glasslog clickhouse ddl --upgrade` is applied).
+        self._columns: set[str] | None = set(kinds)
 
     # -- plumbing ---------------------------------------------------------------------------------------
 
@@ -225,7 +229,10 @@ class ClickHouseStore:
         """The batch's INSERTs: ordinary events with only their JSON (ClickHouse derives the hot columns),
         the others with every column derived in Python (clickhouse_rows)."""
         if not self._derive:
-            return [event_table(org, fresh, seqs, retention)]
+            table = event_table(org, fresh, seqs, retention)
+            if self._columns is not None:
+                table = table.select([n for n in table.column_names if n in self._columns])
+            return [table]
         odd = [i for i, e in enumerate(fresh) if needs_python(e)]
         if not odd:
             return [raw_table(org, fresh, seqs, retention)]

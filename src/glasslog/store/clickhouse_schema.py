@@ -54,8 +54,9 @@ _INDEXES = (
 # seq = ingest µs << NODE_BITS | node
 NODE_BITS = 10
 # The events table's schema version, kept in its COMMENT. 1 (no comment): hot columns filled by Python only.
-# 2: hot columns have DEFAULT expressions over `raw` (and the `_hot` alias). `upgrade_ddl` takes 1 to 2.
-SCHEMA_VERSION = 2
+# 2: hot columns have DEFAULT expressions over `raw` (and the `_hot` alias); 3: the `privilege_granted` column.
+# `upgrade_ddl` takes 1 or 2 to 3.
+SCHEMA_VERSION = 3
 SCHEMA_COMMENT = f"glasslog events schema {SCHEMA_VERSION}"
 # Compressed block sizes (see the module docstring): the raw JSON's own, and the table's for every other column.
 RAW_BLOCKS = "max_compress_block_size = 16777216, min_compress_block_size = 16777216"
@@ -207,15 +208,26 @@ def schema_version(comment: str) -> int:
 
 
 def upgrade_ddl(db: str, cluster: str | None = None) -> list[str]:
-    """ALTERs taking an events table of schema 1 to this version: metadata only (existing parts keep their
-    values and blocks; the DEFAULTs apply to later inserts, the block sizes to later inserts and merges). On a
+    """ALTERs taking an events table of an older schema (1 or 2) to this version: metadata only (existing parts
+    keep their values and blocks; the DEFAULTs apply to later inserts, the block sizes to later inserts and
+    merges, and a column added here is computed from `raw` for the parts written before it). On a
     cluster both the shards' tables and the Distributed table get the DEFAULTs (an INSERT into the Distributed
     table computes them there)."""
     defaults = hot_defaults()
-    changes = [f"ADD COLUMN IF NOT EXISTS {hot_alias()}"]
-    changes += [f"MODIFY COLUMN `{c}` DEFAULT {e}" for c, e in defaults.items()]
+    # Hot columns added since the table was made come first (with their DEFAULTs, which old parts compute
+    # from `raw` when read), then the `_hot` alias is brought to this version's paths, then every DEFAULT.
+    hot_columns = [d for d in event_columns() if d.split("`")[1] in defaults]
+    changes = [f"MODIFY COLUMN `{c}` DEFAULT {e}" for c, e in defaults.items()]
     tables = ["events_local", "events"] if cluster else ["events"]
-    stmts = [f"ALTER TABLE `{db}`.`{t}`{_on(cluster)} {', '.join(changes)}" for t in tables]
+    stmts = []
+    for t in tables:
+        table = f"`{db}`.`{t}`{_on(cluster)}"
+        distributed = cluster is not None and t == "events"  # a Distributed table stores nothing: no codecs
+        added = [f"ADD COLUMN IF NOT EXISTS {d.rsplit(' CODEC(', 1)[0] if distributed else d}" for d in hot_columns]
+        stmts += [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {hot_alias()}",
+                  f"ALTER TABLE {table} MODIFY COLUMN {hot_alias()}",
+                  f"ALTER TABLE {table} {', '.join(added)}",
+                  f"ALTER TABLE {table} {', '.join(changes)}"]
     local = f"`{db}`.`{tables[0]}`{_on(cluster)}"
     stmts += [f"ALTER TABLE {local} MODIFY COLUMN `raw` MODIFY SETTING {RAW_BLOCKS}",
               f"ALTER TABLE {local} MODIFY SETTING {TABLE_BLOCKS}",
@@ -257,8 +269,8 @@ def ddl_script(db: str, cluster: str | None = None) -> str:
 
 
 def upgrade_script(db: str, cluster: str | None = None) -> str:
-    """`upgrade_ddl` as a script, for a database made by a glasslog before schema versions (schema 1) whose
-    nodes run with `create=0` (a node allowed to create runs these itself on open)."""
-    head = [f"-- glasslog events schema 1 -> {SCHEMA_VERSION}" + (f" on cluster {cluster}" if cluster else ""),
+    """`upgrade_ddl` as a script, for a database made by an older glasslog (schema 1 or 2) whose nodes run with
+    `create=0` (a node allowed to create runs these itself on open)."""
+    head = [f"-- glasslog events schema 1 or 2 -> {SCHEMA_VERSION}" + (f" on cluster {cluster}" if cluster else ""),
             "-- Metadata only. Existing rows keep their values, later inserts let ClickHouse derive the hot columns."]
     return "\n".join(head) + "\n\n" + ";\n\n".join(upgrade_ddl(db, cluster)) + ";\n"

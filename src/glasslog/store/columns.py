@@ -59,6 +59,9 @@ SCALARS: tuple[HotColumn, ...] = (
     HotColumn("api_token_id", ("transaction", "detail", "requestApiTokenId"), "exact"),
     HotColumn("request_id", ("debugContext", "debugData", "requestId"), "exact"),
     HotColumn("dt_hash", ("debugContext", "debugData", "dtHash"), "exact"),
+    # The guide's admin-privilege query; without a column, testing it read the JSON of every privilege grant
+    # (3.4 s at 10M events, BENCHMARKS.md).
+    HotColumn("privilege_granted", ("debugContext", "debugData", "privilegeGranted"), "lower"),
     # Read by the detection rules on most sign-in events (proxy, VPN and ASN awareness).
     HotColumn("security_is_proxy", ("securityContext", "isProxy"), "lower"),
     HotColumn("security_as_number", ("securityContext", "asNumber"), "exact"),

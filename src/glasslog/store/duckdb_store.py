@@ -216,7 +216,10 @@ class DuckDBStore:
             if col.column not in have:
                 self._con.execute(f"ALTER TABLE events ADD COLUMN {col.column} VARCHAR").fetchall()
                 value = _lowered(col, f"json_extract_string(raw, '{_json_path(col.path)}')")
-                self._con.execute(f"UPDATE events SET {col.column} = {value}").fetchall()
+                # Hot columns take their key exactly and stored JSON has no \u escapes (validate.py), so a row
+                # whose text lacks the quoted key has NULL here: only the others are rewritten.
+                self._con.execute(f"UPDATE events SET {col.column} = {value} WHERE contains(raw, ?)",
+                                  [f'"{col.path[-1]}"']).fetchall()
 
     # -- connections ------------------------------------------------------------------------------------
 
