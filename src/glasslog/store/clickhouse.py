@@ -65,6 +65,7 @@ from glasslog.store.sql_common import (
     conditions,
     iter_pages,
     keep_keyword_matches,
+    spelling,
     unique_by_uuid,
 )
 
@@ -429,7 +430,7 @@ class ClickHouseStore:
             return [(v, int(n)) for v, n, _ in rows]
         raws = dict(self._rows(f"SELECT seq, raw FROM {self.events} WHERE org = {P} AND seq IN {P}",
                                [org, sorted({int(s) for _, _, s in rows})]))
-        return [(_spelling(raws.get(s), field.path, v), int(n)) for v, n, s in rows]
+        return [(spelling(raws.get(s), field.path, v), int(n)) for v, n, s in rows]
 
     def _top_values_from_json(self, org: str, query: SearchQuery, path: str, limit: int) -> list[tuple[Any, int]]:
         """Fields without a hot column: group on the JSON text (case-sensitively, as they compare)."""
@@ -521,29 +522,6 @@ class ClickHouseStore:
         if not self._closed:
             self._closed = True
             self.x.close()
-
-
-def _spelling(raw: str | bytes | None, path: tuple[str, ...], lowered: str) -> str:
-    """The value at `path` as the event spells it (its text as a hot column holds it, before lower-casing),
-    for a group keyed by the lower-cased text; arrays on the way fan out."""
-    from glasslog.query.coercion import value_text
-
-    if not raw:
-        return lowered
-    values: list[Any] = [orjson.loads(raw)]
-    for key in path:
-        nxt: list[Any] = []
-        for v in values:
-            if isinstance(v, list):
-                nxt += [x.get(key) for x in v if isinstance(x, dict)]
-            elif isinstance(v, dict):
-                nxt.append(v.get(key))
-        values = nxt
-    for v in values:
-        text = value_text(v)
-        if text is not None and text.lower() == lowered:
-            return text
-    return lowered
 
 
 def _seconds(text: str) -> timedelta:

@@ -44,6 +44,7 @@ from glasslog.store.sql_common import (
     conditions,
     iter_pages,
     keep_keyword_matches,
+    spelling,
     unique_by_uuid,
 )
 
@@ -464,7 +465,7 @@ class DuckDBStore:
         out = []
         for v, n, s in rows:  # a point lookup per winner: seq's zone maps make it cheap
             found = self._cursor().execute("SELECT raw FROM events WHERE org = ? AND seq = ?", [org, s]).fetchall()
-            out.append((_spelling(found[0][0] if found else None, field.path, v), int(n)))
+            out.append((spelling(found[0][0] if found else None, field.path, v), int(n)))
         return out
 
     def _top_values_from_json(self, org: str, query: SearchQuery, path: str, limit: int) -> list[tuple[Any, int]]:
@@ -554,25 +555,3 @@ class DuckDBStore:
             except duckdb.Error:
                 time.sleep(0.05)
         self._con.close()
-
-
-def _spelling(raw: str | None, path: tuple[str, ...], lowered: str) -> str:
-    """The value as the event spells it (a lower-cased column holds it lower-cased); arrays fan out."""
-    if not raw:
-        return lowered
-    values: list[Any] = [orjson.loads(raw)]
-    for key in path:
-        nxt: list[Any] = []
-        for v in values:
-            if isinstance(v, list):
-                v = [x.get(key) for x in v if isinstance(x, dict)]
-                nxt += v
-            elif isinstance(v, dict):
-                nxt.append(v.get(key))
-        values = nxt
-    for v in values:
-        if isinstance(v, list):
-            continue
-        if isinstance(v, str) and v.lower() == lowered:
-            return v
-    return lowered

@@ -96,3 +96,26 @@ def iter_pages(fetch: Callable[[SearchQuery], list[StoredEvent]], query: SearchQ
         if len(rows) < batch:
             return
         q = advance(q, rows[-1])
+
+
+def spelling(raw: str | bytes | None, path: tuple[str, ...], lowered: str) -> str:
+    """The value at `path` as the event spells it (its text as a hot column holds it, before lower-casing),
+    for a group keyed by the lower-cased text; arrays on the way fan out."""
+    from glasslog.query.coercion import value_text
+
+    if not raw:
+        return lowered
+    values: list[Any] = [orjson.loads(raw)]
+    for key in path:
+        nxt: list[Any] = []
+        for v in values:
+            if isinstance(v, list):
+                nxt += [x.get(key) for x in v if isinstance(x, dict)]
+            elif isinstance(v, dict):
+                nxt.append(v.get(key))
+        values = nxt
+    for v in values:
+        text = value_text(v)
+        if text is not None and text.lower() == lowered:
+            return text
+    return lowered
