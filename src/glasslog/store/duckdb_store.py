@@ -113,7 +113,7 @@ def _transform_schema() -> str:
 
 def _derive_select() -> str:
     """SELECT deriving every hot column (named as in the table) from the staged raw JSON, one parse per event.
-    It reads only the staged texts and writes nothing, so DuckDB runs it on every core (see `_stage`)."""
+    It reads only the staged texts and writes nothing, so DuckDB runs it on every core (see `DuckDBStore._derive`)."""
     def ref(path: tuple[str, ...], base: str = "j") -> str:
         return base + "".join(f".{_ident(p)}" for p in path)
 
@@ -177,6 +177,9 @@ def _aware(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
+_DERIVE_SQL = _derive_select()
+
+
 class DuckDBStore:
     """The Store protocol over one DuckDB database file."""
 
@@ -204,7 +207,6 @@ class DuckDBStore:
             "key VARCHAR NOT NULL, value VARCHAR NOT NULL, PRIMARY KEY (org, kind, key))"
         )
         self._add_missing_columns()
-        self._derive_sql = _derive_select()
         self._seq = int(self._con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchall()[0][0])
         self._closed = False
 
@@ -298,7 +300,7 @@ class DuckDBStore:
         split = pa.Table.from_batches([*staged.slice(0, half).to_batches(), *staged.slice(half).to_batches()])
         cur.register("staged", split)
         try:
-            hot = cur.sql(self._derive_sql).to_arrow_table().combine_chunks()
+            hot = cur.sql(_DERIVE_SQL).to_arrow_table().combine_chunks()
         finally:
             cur.unregister("staged")
         if hot.num_rows != staged.num_rows:  # pragma: no cover - a projection keeps every row
