@@ -60,8 +60,9 @@ def validate_event(obj: Any, index: int = 0, raw: bytes | None = None, keep: boo
 def validate_records(records: Iterable[tuple[int, Any] | tuple[int, Any, bytes | None]], keep: bool = False,
                      ) -> tuple[list[ValidEvent], list[Rejected]]:
     """Split (index, record-or-Rejected[, its own JSON text]) into storable events and rejections. The parsed
-    objects are dropped unless `keep`: the store needs only the text, and a thousand live parsed events per
-    request make the cyclic GC rescan them (a quarter of the server's CPU during ingest)."""
+    objects are dropped unless `keep`: DuckDB needs only the text (ClickHouse parses it again where it needs
+    values), and a thousand live parsed events per request made the cyclic GC rescan them (a quarter of the
+    server's CPU during ingest)."""
     good: list[ValidEvent] = []
     bad: list[Rejected] = []
     for index, rec, *line in records:

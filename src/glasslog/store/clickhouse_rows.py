@@ -19,6 +19,7 @@ Both tables feed both transports (chdb and clickhouse-connect) as Arrow.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import unicodedata
@@ -196,6 +197,7 @@ def _coordinate_plain(value: Any) -> bool:
     return type(value) is float or (type(value) is int and -2**53 < value < 2**53)
 
 
+@functools.cache  # built on first use: walking every code point takes a moment
 def _unassigned() -> re.Pattern[str]:
     """Characters this Python's Unicode tables do not know: the only ones where ClickHouse's `lowerUTF8` was
     found to lower differently from `str.lower` (tests/clickhouse check every code point against the engine)."""
@@ -210,13 +212,8 @@ def _unassigned() -> re.Pattern[str]:
                                     for a, b in ranges) + "]")
 
 
-_UNKNOWN_CHARS: list[re.Pattern[str]] = []
-
-
 def _unknown_char(text: str) -> bool:
-    if not _UNKNOWN_CHARS:
-        _UNKNOWN_CHARS.append(_unassigned())
-    return _UNKNOWN_CHARS[0].search(text) is not None
+    return _unassigned().search(text) is not None
 
 
 _ODD = _compile_odd()
@@ -275,7 +272,7 @@ def event_table(org: str, events: Sequence[ValidEvent], seqs: Sequence[int],
         "seq": pa.array(seqs, pa.int64()),
         "expires": pa.array(expires, pa.int64()).cast(pa.timestamp("s", tz="UTC")),
     }
-    # bulk import keeps only the text (ValidEvent.obj is {}), so parse it back when needed
+    # bulk import and the HTTP path keep only the text (ValidEvent.obj is {}), so parse it back when needed
     objs = [e.obj or orjson.loads(e.raw) for e in events]
     rows = [_SCALARS_OF(o) for o in objs]
     for col, values in zip(_SCALAR_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(_SCALAR_COLUMNS),
