@@ -212,7 +212,11 @@ def reads_only(data: Path) -> None:
     """The read figures on a store built elsewhere (a 10M-event one takes long to make)."""
     import duckdb
 
+    from glasslog.store import event_json
+
     con = duckdb.connect(str(data / "glasslog.duckdb"), read_only=True)
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'json_dicts'").fetchall()[0][0]:
+        event_json.register_stored(con)  # the `events` view names the function even where `raw` is not read
     # The newest event that is not this script's own token creation (a run writes one into the org's log).
     org, n, last = con.execute("SELECT org, count(*), max(published) FILTER (WHERE event_type NOT LIKE "
                                "'system.api_token.%') FROM events GROUP BY org ORDER BY 2 DESC LIMIT 1").fetchall()[0]

@@ -115,7 +115,8 @@ def replicate(log: glasslog.Log, target: int) -> int:
     n, lo, hi, top = con.execute("SELECT count(*), epoch_ms(min(published)), epoch_ms(max(published)), max(seq) "
                                  "FROM events WHERE org = 'acme'").fetchall()[0]
     span = hi - lo + 60_000
-    cols = [r[0] for r in con.execute("DESCRIBE events").fetchall()]
+    rows = log.store._rows  # the table (`events` is a view over it in the per-event layout)
+    cols = [r[0] for r in con.execute(f"DESCRIBE {rows}").fetchall()]
     k = 1
     total = n
     while total < target:
@@ -130,7 +131,7 @@ def replicate(log: glasslog.Log, target: int) -> int:
             else:
                 exprs.append(f'"{c}"')
         take = min(n, target - total)
-        con.execute(f"INSERT INTO events SELECT {', '.join(exprs)} FROM events WHERE org = 'acme' AND seq <= {top} "
+        con.execute(f"INSERT INTO {rows} SELECT {', '.join(exprs)} FROM {rows} WHERE org = 'acme' AND seq <= {top} "
                     f"ORDER BY seq LIMIT {take}")
         total += take
         k += 1

@@ -12,6 +12,7 @@ from tests.conftest import make_event, sample_events
 import glasslog
 from glasslog.errors import GlasslogError
 from glasslog.events.validate import validate_event
+from glasslog.query.parser import parse_filter as parse
 from glasslog.store.base import SearchQuery
 from glasslog.store.duckdb_store import DuckDBStore, StoreLocked
 
@@ -196,9 +197,27 @@ def test_histogram_and_count(tmp_path):
     store.close()
 
 
-def test_a_store_made_before_a_hot_column_existed_gets_it_filled_on_open(tmp_path):
+def _make_legacy(path) -> None:
+    """Turn a store into the layout glasslog wrote before per-event compression: one `events` table whose
+    `raw` column holds the text (zstd by DuckDB), no dictionaries."""
+    import duckdb
+
+    from glasslog.store import event_json
+
+    con = duckdb.connect(str(path / "glasslog.duckdb"))
+    event_json.register_stored(con)
+    con.execute("CREATE TABLE legacy AS SELECT * EXCLUDE (zdict, raw_z) FROM events")
+    con.execute("DROP VIEW events")
+    con.execute("DROP TABLE event_rows")
+    con.execute("DROP TABLE json_dicts")
+    con.execute("ALTER TABLE legacy RENAME TO events")
+    con.close()
+
+
+@pytest.mark.parametrize("layout", ["per-event", "legacy"])
+def test_a_store_made_before_a_hot_column_existed_gets_it_filled_on_open(tmp_path, layout):
     """An older glasslog's store lacks newer hot columns; opening it adds them from the kept JSON, so old events
-    answer filters on the new column exactly as new ones do."""
+    answer filters on the new column exactly as new ones do (in both storage layouts)."""
     import duckdb
 
     import glasslog
@@ -216,8 +235,10 @@ def test_a_store_made_before_a_hot_column_existed_gets_it_filled_on_open(tmp_pat
     log = glasslog.open(tmp_path)
     assert log.ingest(events, org="acme").accepted == 4
     log.close()
+    if layout == "legacy":
+        _make_legacy(tmp_path)
     con = duckdb.connect(str(tmp_path / "glasslog.duckdb"))
-    con.execute("ALTER TABLE events DROP COLUMN privilege_granted")
+    con.execute(f"ALTER TABLE {'events' if layout == 'legacy' else 'event_rows'} DROP COLUMN privilege_granted")
     con.close()
 
     log = glasslog.open(tmp_path)
@@ -234,3 +255,75 @@ def test_a_store_made_before_a_hot_column_existed_gets_it_filled_on_open(tmp_pat
                           ("o-3", None)]
     finally:
         log.close()
+
+
+def test_a_legacy_store_reads_and_takes_new_events_exactly(tmp_path):
+    """A store written before per-event compression keeps its layout: old and new events come back
+    byte-for-byte, filters on fields without a column still read the text, duplicates are still found."""
+    old = [make_event(when=T0 + timedelta(minutes=m), debugContext={"debugData": {"k": f"v{m}"}})
+           for m in range(5)]
+    store = DuckDBStore(tmp_path)
+    store.ingest("o", [validate_event(e) for e in old])
+    store.close()
+    _make_legacy(tmp_path)
+    store = DuckDBStore(tmp_path)
+    try:
+        assert store._codec is None
+        new = [make_event(when=T0 + timedelta(minutes=10 + m)) for m in range(3)]
+        result = store.ingest("o", [validate_event(e) for e in old[:2] + new])
+        assert (result.accepted, result.duplicates) == (3, 2)
+        q = SearchQuery(since=T0, until=T0 + timedelta(days=1), limit=None)
+        got = [orjson.loads(e.raw) for e in store.search("o", q).events]
+        assert got == old + new
+        k3 = SearchQuery(since=T0, until=T0 + timedelta(days=1), limit=None,
+                         filter=parse('debugContext.debugData.k eq "v3"'))
+        assert [orjson.loads(e.raw)["uuid"] for e in store.search("o", k3).events] == [old[3]["uuid"]]
+    finally:
+        store.close()
+
+
+def test_the_store_trains_its_own_dictionary_and_reads_every_row_after(tmp_path, monkeypatch):
+    """Rows written before the store trained its dictionary keep the generic one; both kinds read back exactly,
+    through Python and through SQL, also after reopening; the trained dictionary compresses the org's events
+    smaller than the generic one."""
+    from glasslog.store import event_json
+
+    monkeypatch.setattr(event_json, "TRAIN_AFTER", 1500)
+    rng = random.Random(5)
+    surnames = ["kim", "lee", "okafor", "novak"]
+    names = [f"user{i}.{rng.choice(surnames)}@corp-{rng.randint(0, 9)}.example" for i in range(60)]
+
+    def ev(i: int) -> dict:
+        user = rng.choice(names)
+        return make_event(when=T0 + timedelta(seconds=i), **{
+            "actor": {"id": f"00u{rng.getrandbits(40):x}", "type": "User", "alternateId": user,
+                      "displayName": user.split("@")[0].title()},
+            "client": {"ipAddress": f"10.{rng.randint(0, 9)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}",
+                       "userAgent": {"rawUserAgent": rng.choice(["Mozilla/5.0 (X11; Linux x86_64) Firefox/131.0",
+                                                                  "okta-sdk-python/2.9"])}},
+            "outcome": {"result": rng.choice(["SUCCESS", "FAILURE"])}})
+
+    events = [ev(i) for i in range(3000)]
+    store = DuckDBStore(tmp_path)
+    try:
+        for lo in range(0, 3000, 500):
+            store.ingest("o", [validate_event(e) for e in events[lo:lo + 500]])
+        used = store._cursor().execute(
+            "SELECT zdict, count(*), avg(octet_length(raw_z)) FROM event_rows GROUP BY 1 ORDER BY 1").fetchall()
+        assert [(n, c) for n, c, _ in used] == [(0, 1000), (1, 2000)]
+        assert used[1][2] < used[0][2]
+    finally:
+        store.close()
+    store = DuckDBStore(tmp_path)
+    try:
+        q = SearchQuery(since=T0, until=T0 + timedelta(days=1), limit=None)
+        assert [orjson.loads(e.raw) for e in store.search("o", q).events] == events
+        failed = SearchQuery(since=T0, until=T0 + timedelta(days=1), limit=None,
+                             filter=parse('client.userAgent.rawUserAgent sw "okta" and outcome.result eq "FAILURE"'))
+        want = [e["uuid"] for e in events if e["client"]["userAgent"]["rawUserAgent"].startswith("okta")
+                and e["outcome"]["result"] == "FAILURE"]
+        assert [orjson.loads(e.raw)["uuid"] for e in store.search("o", failed).events] == want
+        texts = store._cursor().execute("SELECT raw FROM events ORDER BY seq").fetchall()
+        assert [orjson.loads(t) for (t,) in texts] == events
+    finally:
+        store.close()

@@ -1,8 +1,11 @@
 """The embedded store: one DuckDB file, owned by one process.
 
 Why it is shaped this way:
-- The event JSON is kept whole (`raw`, zstd-compressed) so the API returns exactly what came in; the hot
-  columns (see `columns.py`) are derived from it inside DuckDB at ingest, where JSON parsing is fast and parallel.
+- The event JSON is kept whole so the API returns exactly what came in, each event compressed on its own with
+  the store's zstd dictionary (`event_json.py`), so that reading one event costs one event. The table is
+  `event_rows`; the view `events` adds the text as `raw` for SQL. The hot columns (see `columns.py`) are derived
+  from the JSON inside DuckDB at ingest, where JSON parsing is fast and parallel. A store made before per-event
+  compression keeps its `events` table with the text in a zstd column (`raw`) and is read as it is.
 - Writes are serialised by one lock and each batch is one transaction, so the persistence sequence (`seq`)
   is assigned in commit order: a reader that sees seq N can never later see a smaller one appear.
 - Every statement's WHERE clause starts with the org guard added by `_where`; nothing else builds conditions.
@@ -28,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute
 
 from glasslog.errors import GlasslogError
+from glasslog.store import event_json
 from glasslog.store.base import (
     Bucket,
     IngestResult,
@@ -75,14 +79,22 @@ def _lowered(col: HotColumn, expr: str) -> str:
     return f"lower({expr})" if col.case == "lower" else expr
 
 
+ROWS = "event_rows"
+
+
 def _ddl() -> str:
     cols = ["org VARCHAR NOT NULL", "seq BIGINT NOT NULL", "published TIMESTAMP NOT NULL"]
     cols += [f"{c.column} VARCHAR" for c in SCALARS]
     for lst in LISTS:
         members = ", ".join(f"{m.column} VARCHAR" for m in lst.members)
         cols.append(f"{lst.column} STRUCT({members})[]")
-    cols += ["lat DOUBLE", "lon DOUBLE", "raw VARCHAR USING COMPRESSION zstd"]
-    return "CREATE TABLE IF NOT EXISTS events (\n  " + ",\n  ".join(cols) + "\n)"
+    # The frames are zstd already: DuckDB's own compression would only spend time finding that out.
+    cols += ["lat DOUBLE", "lon DOUBLE", "zdict USMALLINT NOT NULL", "raw_z BLOB USING COMPRESSION uncompressed"]
+    return f"CREATE TABLE IF NOT EXISTS {ROWS} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+# Re-created on every open: DuckDB refuses a view whose table gained columns since the view was made.
+_VIEW = f"CREATE OR REPLACE VIEW events AS SELECT *, {event_json.FUNCTION}(zdict, raw_z) AS raw FROM {ROWS}"
 
 
 def _transform_schema() -> str:
@@ -129,9 +141,11 @@ def _derive_select() -> str:
     )
 
 
-_INSERT_COLUMNS = ["seq", "published", *(c.column for c in SCALARS), *(lst.column for lst in LISTS), "lat", "lon",
-                   "raw"]
-_INSERT_SQL = f"INSERT INTO events (org, {', '.join(_INSERT_COLUMNS)}) SELECT ?, * FROM derived"
+_HOT_COLUMNS = ["seq", "published", *(c.column for c in SCALARS), *(lst.column for lst in LISTS), "lat", "lon"]
+
+
+def _insert_sql(table: str, json_columns: list[str]) -> str:
+    return f"INSERT INTO {table} (org, {', '.join(_HOT_COLUMNS + json_columns)}) SELECT ?, * FROM derived"
 
 
 ROW_GROUP = 122_880  # DuckDB's rows per row group: bulk writers hand over whole ones (see importer.BATCH)
@@ -201,27 +215,81 @@ class DuckDBStore:
         # each checkpoint (every ~7,000 events) recompressed the partly filled last row group, a quarter of the
         # cost of a small commit. 256 MB means a restart replays at most that much.
         self._con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_MB}MB'")
-        self._con.execute(_ddl())
         self._con.execute(
             "CREATE TABLE IF NOT EXISTS meta (org VARCHAR NOT NULL, kind VARCHAR NOT NULL, "
             "key VARCHAR NOT NULL, value VARCHAR NOT NULL, PRIMARY KEY (org, kind, key))"
         )
+        legacy = self._con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'events' "
+                                   "AND table_type = 'BASE TABLE'").fetchall()[0][0] > 0
+        self._codec: event_json.Codec | None = None
+        if legacy:
+            self._rows, self._json_columns, self._raw = "events", ["raw"], "raw"
+        else:
+            self._rows, self._json_columns = ROWS, ["zdict", "raw_z"]
+            self._raw = f"{event_json.FUNCTION}(zdict, raw_z)"
+            self._codec = self._open_dictionaries()
+            self._con.execute(_ddl())
+        self._insert = _insert_sql(self._rows, self._json_columns)
         self._add_missing_columns()
-        self._seq = int(self._con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchall()[0][0])
+        if not legacy:
+            self._con.execute(_VIEW)
+            self._generic_rows = 0 if self._codec.newest != event_json.GENERIC_ID else int(self._con.execute(
+                f"SELECT count(*) FROM {ROWS} WHERE zdict = ?", [event_json.GENERIC_ID]).fetchall()[0][0])
+            self._train_after = event_json.TRAIN_AFTER
+        self._seq = int(self._con.execute(f"SELECT coalesce(max(seq), 0) FROM {self._rows}").fetchall()[0][0])
         self._closed = False
+
+    def _open_dictionaries(self) -> event_json.Codec:
+        """The store's dictionaries; a new store starts with a copy of the generic one (so a later package
+        with another generic dictionary still reads this store)."""
+        self._con.execute("CREATE TABLE IF NOT EXISTS json_dicts (id USMALLINT PRIMARY KEY, data BLOB NOT NULL, "
+                          "trained_at TIMESTAMP, events BIGINT)")
+        rows = self._con.execute("SELECT id, data FROM json_dicts").fetchall()
+        if not rows:
+            rows = [(event_json.GENERIC_ID, event_json.generic_dictionary())]
+            self._con.execute("INSERT INTO json_dicts VALUES (?, ?, NULL, NULL)", list(rows[0]))
+        codec = event_json.Codec({int(n): bytes(d) for n, d in rows})
+        event_json.register(self._con, codec)
+        return codec
+
+    def _dictionary_for(self, cur: duckdb.DuckDBPyConnection, fresh: list[ValidEvent]) -> int:
+        """The dictionary this batch is written with. Until the store has its own, events use the generic one;
+        once enough have arrived (a bulk import's first batch is enough), the store trains its own on them."""
+        assert self._codec is not None
+        if self._codec.newest != event_json.GENERIC_ID:
+            return self._codec.newest
+        if self._generic_rows + len(fresh) < self._train_after:
+            self._generic_rows += len(fresh)
+            return event_json.GENERIC_ID
+        samples = [e.raw for e in fresh]
+        if len(samples) < event_json.TRAIN_SAMPLES:
+            older = cur.execute("SELECT raw FROM events WHERE zdict = ? ORDER BY seq DESC LIMIT ?",
+                                [event_json.GENERIC_ID, event_json.TRAIN_SAMPLES - len(samples)]).fetchall()
+            samples += [r[0].encode() for r in older]
+        try:
+            data = event_json.train(samples)
+        except Exception:  # noqa: BLE001 - zstd refuses too little or too uniform text: try again later
+            self._train_after *= 4
+            self._generic_rows += len(fresh)
+            return event_json.GENERIC_ID
+        number = self._codec.newest + 1
+        cur.execute("INSERT INTO json_dicts VALUES (?, ?, now(), ?)", [number, data, len(samples)]).fetchall()
+        self._codec.add(number, data)
+        return number
 
     def _add_missing_columns(self) -> None:
         """A store made by an older glasslog lacks newer hot columns: add them and derive their values from
         the kept JSON, so old data answers new queries the same way."""
         have = {r[0] for r in self._con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'events'").fetchall()}
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [self._rows]).fetchall()}
         for col in SCALARS:
             if col.column not in have:
-                self._con.execute(f"ALTER TABLE events ADD COLUMN {col.column} VARCHAR").fetchall()
-                value = _lowered(col, f"json_extract_string(raw, '{_json_path(col.path)}')")
+                self._con.execute(f"ALTER TABLE {self._rows} ADD COLUMN {col.column} VARCHAR").fetchall()
+                value = _lowered(col, f"json_extract_string(j, '{_json_path(col.path)}')")
                 # Hot columns take their key exactly and stored JSON has no \u escapes (validate.py), so a row
                 # whose text lacks the quoted key has NULL here: only the others are rewritten.
-                self._con.execute(f"UPDATE events SET {col.column} = {value} WHERE contains(raw, ?)",
+                self._con.execute(f"UPDATE {self._rows} SET {col.column} = {value} FROM (SELECT seq AS s, "
+                                  f"{self._raw} AS j FROM {self._rows} WHERE contains(j, ?)) WHERE seq = s",
                                   [f'"{col.path[-1]}"']).fetchall()
 
     # -- connections ------------------------------------------------------------------------------------
@@ -275,11 +343,18 @@ class DuckDBStore:
             # Persistence order within a batch follows `published`, so readers polling by seq see time order.
             fresh.sort(key=lambda e: e.published)
             base = self._seq
-            derived = self._derive(cur, _staged(fresh, base))
+            staged = _staged(fresh, base)
+            if self._codec is None:
+                json_columns = [staged.column("raw")]
+            else:
+                number = self._dictionary_for(cur, fresh)
+                json_columns = [pa.array([number] * len(fresh), pa.uint16()),
+                                self._codec.compress([e.raw for e in fresh], number)]
+            derived = self._derive(cur, staged, json_columns)
             cur.register("derived", derived)
             try:
                 cur.execute("BEGIN").fetchall()
-                cur.execute(_INSERT_SQL, [org]).fetchall()
+                cur.execute(self._insert, [org]).fetchall()
                 cur.execute("COMMIT").fetchall()
             except Exception:
                 cur.execute("ROLLBACK").fetchall()
@@ -291,11 +366,12 @@ class DuckDBStore:
         result.first_seq, result.last_seq = base + 1, base + len(fresh)
         return result
 
-    def _derive(self, cur: duckdb.DuckDBPyConnection, staged: pa.Table) -> pa.Table:
+    def _derive(self, cur: duckdb.DuckDBPyConnection, staged: pa.Table, json_columns: list[pa.Array]) -> pa.Table:
         """The batch as the table's columns, in two steps. Deriving the hot columns (JSON parsing) runs on both
         cores over the staged texts split in halves; the insert after it takes the result as one chunk, so it
         fills whole row groups on one thread (a parallel insert leaves partly filled row groups that every
-        later checkpoint merges and rewrites). Together: ~17 µs per event instead of ~23 (BENCHMARKS.md)."""
+        later checkpoint merges and rewrites). Together: ~17 µs per event instead of ~23 (BENCHMARKS.md).
+        `json_columns` are the stored JSON's columns, appended as they are."""
         half = staged.num_rows // 2
         split = pa.Table.from_batches([*staged.slice(0, half).to_batches(), *staged.slice(half).to_batches()])
         cur.register("staged", split)
@@ -308,13 +384,13 @@ class DuckDBStore:
         if not hot.column("seq").equals(staged.column("seq")):  # pragma: no cover - DuckDB keeps scan order
             hot = hot.take(pa.compute.sort_indices(hot.column("seq")))
         return pa.Table.from_arrays(
-            [staged.column("seq"), staged.column("published"), *hot.columns[1:], staged.column("raw")],
-            names=_INSERT_COLUMNS)
+            [staged.column("seq"), staged.column("published"), *hot.columns[1:], *json_columns],
+            names=_HOT_COLUMNS + self._json_columns)
 
     def delete_before(self, org: str, cutoff: datetime) -> int:
         with self._write_lock:
             row = self._cursor().execute(
-                "DELETE FROM events WHERE org = ? AND published < ?", [org, _naive(cutoff)]
+                f"DELETE FROM {self._rows} WHERE org = ? AND published < ?", [org, _naive(cutoff)]
             ).fetchall()
         return int(row[0][0]) if row else 0
 
@@ -336,8 +412,17 @@ class DuckDBStore:
     # -- reading ----------------------------------------------------------------------------------------
 
     def _fetch(self, sql: str, params: list[Any]) -> list[StoredEvent]:
+        """Run a `SELECT seq, published, uuid, {json columns}` and decode each row's JSON in Python (cheaper
+        than the SQL function for a page of rows)."""
         rows = self._cursor().execute(sql, params).fetchall()
-        return [StoredEvent(seq, _aware(pub), uid, raw.encode()) for seq, pub, uid, raw in rows]
+        if self._codec is None:
+            return [StoredEvent(seq, _aware(pub), uid, raw.encode()) for seq, pub, uid, raw in rows]
+        text = self._codec.decompress
+        return [StoredEvent(seq, _aware(pub), uid, text(n, z)) for seq, pub, uid, n, z in rows]
+
+    @property
+    def _event_columns(self) -> str:
+        return ", ".join(["seq", "published", "uuid", *self._json_columns])
 
     def _page_rows(self, org: str, where: str, params: list[Any], order: str, chunk: int) -> list[StoredEvent]:
         """The first `chunk` matches in `order`, in two steps. DuckDB's top-N reads (decompresses) `raw` for every
@@ -354,7 +439,7 @@ class DuckDBStore:
         # skip every row group that holds none of them (by its min/max), which matters most at 10M events.
         seqs = [r[0] for r in picked]
         times = [r[1] for r in picked]
-        return self._fetch(f"SELECT seq, published, uuid, raw FROM events WHERE org = ? AND published BETWEEN ? AND ? "
+        return self._fetch(f"SELECT {self._event_columns} FROM events WHERE org = ? AND published BETWEEN ? AND ? "
                            f"AND seq BETWEEN ? AND ? AND seq = ANY(?) ORDER BY {order}",
                            [org, min(times), max(times), min(seqs), max(seqs), seqs])
 
@@ -368,7 +453,7 @@ class DuckDBStore:
             chunk = chunk_size(q, want, len(out))
             order = self._order(q)
             if chunk is None:
-                rows = self._fetch(f"SELECT seq, published, uuid, raw FROM events WHERE {where} ORDER BY {order}",
+                rows = self._fetch(f"SELECT {self._event_columns} FROM events WHERE {where} ORDER BY {order}",
                                    params)
             else:
                 rows = self._page_rows(org, where, params, order, int(chunk))
