@@ -89,12 +89,13 @@ def _ddl() -> str:
         members = ", ".join(f"{m.column} VARCHAR" for m in lst.members)
         cols.append(f"{lst.column} STRUCT({members})[]")
     # The frames are zstd already: DuckDB's own compression would only spend time finding that out.
-    cols += ["lat DOUBLE", "lon DOUBLE", "zdict USMALLINT NOT NULL", "raw_z BLOB USING COMPRESSION uncompressed"]
+    cols += ["lat DOUBLE", "lon DOUBLE", "zdict USMALLINT NOT NULL",
+             "raw_z BLOB NOT NULL USING COMPRESSION uncompressed"]
     return f"CREATE TABLE IF NOT EXISTS {ROWS} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
 # Re-created on every open: DuckDB refuses a view whose table gained columns since the view was made.
-_VIEW = f"CREATE OR REPLACE VIEW events AS SELECT *, {event_json.FUNCTION}(zdict, raw_z) AS raw FROM {ROWS}"
+_VIEW = f"CREATE OR REPLACE VIEW events AS SELECT *, {event_json.FUNCTION}(zdict, raw_z, uuid) AS raw FROM {ROWS}"
 
 
 def _transform_schema() -> str:
@@ -226,7 +227,7 @@ class DuckDBStore:
             self._rows, self._json_columns, self._raw = "events", ["raw"], "raw"
         else:
             self._rows, self._json_columns = ROWS, ["zdict", "raw_z"]
-            self._raw = f"{event_json.FUNCTION}(zdict, raw_z)"
+            self._raw = f"{event_json.FUNCTION}(zdict, raw_z, uuid)"
             self._codec = self._open_dictionaries()
             self._con.execute(_ddl())
         self._insert = _insert_sql(self._rows, self._json_columns)
@@ -234,7 +235,8 @@ class DuckDBStore:
         if not legacy:
             self._con.execute(_VIEW)
             self._generic_rows = 0 if self._codec.newest != event_json.GENERIC_ID else int(self._con.execute(
-                f"SELECT count(*) FROM {ROWS} WHERE zdict = ?", [event_json.GENERIC_ID]).fetchall()[0][0])
+                f"SELECT count(*) FROM {ROWS} WHERE zdict & ? = ?",
+                [event_json.NUMBER, event_json.GENERIC_ID]).fetchall()[0][0])
             self._train_after = event_json.TRAIN_AFTER
         self._seq = int(self._con.execute(f"SELECT coalesce(max(seq), 0) FROM {self._rows}").fetchall()[0][0])
         self._closed = False
@@ -263,8 +265,9 @@ class DuckDBStore:
             return event_json.GENERIC_ID
         samples = [e.raw for e in fresh]
         if len(samples) < event_json.TRAIN_SAMPLES:
-            older = cur.execute("SELECT raw FROM events WHERE zdict = ? ORDER BY seq DESC LIMIT ?",
-                                [event_json.GENERIC_ID, event_json.TRAIN_SAMPLES - len(samples)]).fetchall()
+            older = cur.execute("SELECT raw FROM events WHERE zdict & ? = ? ORDER BY seq DESC LIMIT ?",
+                                [event_json.NUMBER, event_json.GENERIC_ID,
+                                 event_json.TRAIN_SAMPLES - len(samples)]).fetchall()
             samples += [r[0].encode() for r in older]
         try:
             data = event_json.train(samples)
@@ -348,8 +351,7 @@ class DuckDBStore:
                 json_columns = [staged.column("raw")]
             else:
                 number = self._dictionary_for(cur, fresh)
-                json_columns = [pa.array([number] * len(fresh), pa.uint16()),
-                                self._codec.compress([e.raw for e in fresh], number)]
+                json_columns = list(self._codec.compress([e.raw for e in fresh], [e.uuid for e in fresh], number))
             derived = self._derive(cur, staged, json_columns)
             cur.register("derived", derived)
             try:
@@ -418,7 +420,7 @@ class DuckDBStore:
         if self._codec is None:
             return [StoredEvent(seq, _aware(pub), uid, raw.encode()) for seq, pub, uid, raw in rows]
         text = self._codec.decompress
-        return [StoredEvent(seq, _aware(pub), uid, text(n, z)) for seq, pub, uid, n, z in rows]
+        return [StoredEvent(seq, _aware(pub), uid, text(n, z, uid)) for seq, pub, uid, n, z in rows]
 
     @property
     def _event_columns(self) -> str:

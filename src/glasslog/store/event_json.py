@@ -10,7 +10,7 @@ Number 0 is the generic dictionary shipped with the package (trained on simulate
 see `scripts/train_json_dictionary.py`); a store trains its own from its first events, which compresses its
 events about a third smaller than the generic one does. Old rows keep the dictionary they were written with.
 
-SQL reaches the text through `glasslog_json(zdict, raw_z)`, a vectorised Python function registered on every
+SQL reaches the text through `glasslog_json(zdict, raw_z, uuid)`, a vectorised Python function registered on every
 connection the store opens (`register`); the store's `events` view applies it, so statements read `raw` as
 before.
 """
@@ -46,6 +46,30 @@ def train(samples: Sequence[bytes]) -> bytes:
     return zstandard.train_dictionary(DICT_SIZE, picked, level=LEVEL).as_bytes()
 
 
+CUT = 0x8000  # set in a row's `zdict` when the frame's text has its uuid cut out (see `cut_uuid`)
+NUMBER = 0x7FFF  # the rest of `zdict`: the dictionary's number
+
+
+def cut_uuid(text: bytes, uuid: str) -> bytes | None:
+    """The text with the event's own uuid value emptied (`"uuid":""`), or None when that cannot be undone
+    exactly. The uuid is random (about 18 of the ~225 compressed bytes) and the row keeps it in its own
+    column, so the frame need not hold it twice. Undone by `restore_uuid`: the first `"uuid":""` of the cut
+    text is the emptied one, which is checked here, so the stored event still comes back byte for byte."""
+    if b'"uuid":""' in text:
+        return None
+    whole = b'"uuid":"' + uuid.encode() + b'"'
+    at = text.find(whole)
+    if at < 0:
+        return None
+    cut = text[: at + 8] + text[at + len(whole) - 1:]
+    return cut if cut.find(b'"uuid":""') == at else None
+
+
+def restore_uuid(text: bytes, uuid: str) -> bytes:
+    at = text.index(b'"uuid":""') + 8
+    return text[:at] + uuid.encode() + text[at:]
+
+
 class Codec:
     """The store's dictionaries, with compressors and (per thread: zstd contexts are not thread-safe)
     decompressors for each."""
@@ -58,20 +82,24 @@ class Codec:
             self.add(number, data)
 
     def add(self, number: int, data: bytes) -> None:
+        # Frames carry no magic number, checksum or dictionary id (12 bytes an event): the row names its
+        # dictionary, and DuckDB checksums its blocks. The content size stays, so a frame decompresses in one call.
+        params = zstandard.ZstdCompressionParameters.from_level(
+            LEVEL, format=zstandard.FORMAT_ZSTD1_MAGICLESS, write_checksum=0, write_dict_id=0, write_content_size=1)
         d = zstandard.ZstdCompressionDict(data)
-        d.precompute_compress(level=LEVEL)
+        d.precompute_compress(compression_params=params)
         self._dicts[number] = d
-        # Frames carry neither checksum nor dictionary id: the row names its dictionary, and DuckDB's own
-        # storage checksums blocks. The content size stays, so a frame decompresses in one call.
-        self._compressors[number] = zstandard.ZstdCompressor(
-            level=LEVEL, dict_data=d, write_checksum=False, write_dict_id=False, write_content_size=True)
+        self._compressors[number] = zstandard.ZstdCompressor(dict_data=d, compression_params=params)
 
     @property
     def newest(self) -> int:
         return max(self._dicts)
 
-    def compress(self, texts: list[bytes], number: int) -> pa.Array:
-        """The texts' frames as one Arrow binary array (one buffer, not a Python object per frame)."""
+    def compress(self, texts: list[bytes], uuids: list[str], number: int) -> tuple[pa.Array, pa.Array]:
+        """(zdict, frames) columns for the texts: each text with its uuid cut out where that is exact."""
+        cut = [cut_uuid(t, u) for t, u in zip(texts, uuids, strict=True)]
+        zdict = pa.array([number if c is None else number | CUT for c in cut], pa.uint16())
+        texts = [t if c is None else c for t, c in zip(texts, cut, strict=True)]
         compressor = self._compressors[number]
         if len(texts) < _PARALLEL_FROM:
             frames = [compressor.compress(t) for t in texts]
@@ -79,8 +107,9 @@ class Codec:
             out = compressor.multi_compress_to_buffer(texts, threads=2)
             frames = [out[i].tobytes() for i in range(len(out))]
         offsets = pa.py_buffer(array("q", accumulate(map(len, frames), initial=0)))
-        return pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(frames), [None, offsets,
-                                                                                  pa.py_buffer(b"".join(frames))])
+        binary = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(frames),
+                                                  [None, offsets, pa.py_buffer(b"".join(frames))])
+        return zdict, binary
 
     def _decompressor(self, number: int) -> zstandard.ZstdDecompressor:
         cache = getattr(self._local, "d", None)
@@ -88,35 +117,37 @@ class Codec:
             cache = self._local.d = {}
         dz = cache.get(number)
         if dz is None:
-            dz = cache[number] = zstandard.ZstdDecompressor(dict_data=self._dicts[number])
+            dz = cache[number] = zstandard.ZstdDecompressor(dict_data=self._dicts[number],
+                                                            format=zstandard.FORMAT_ZSTD1_MAGICLESS)
         return dz
 
-    def decompress(self, number: int, frame: bytes) -> bytes:
-        return self._decompressor(number).decompress(frame)
+    def decompress(self, zdict: int, frame: bytes, uuid: str) -> bytes:
+        text = self._decompressor(zdict & NUMBER).decompress(frame)
+        return restore_uuid(text, uuid) if zdict & CUT else text
 
-    def texts(self, numbers: pa.Array, frames: pa.Array) -> pa.Array:
-        """The SQL function's body: a vector of frames to a vector of JSON texts."""
-        numbers_py = numbers.to_pylist()
-        frames_py = frames.to_pylist()
-        first = numbers_py[0] if numbers_py else GENERIC_ID
-        if all(n == first for n in numbers_py):
-            dz = self._decompressor(first)
-            out = [None if f is None else dz.decompress(f) for f in frames_py]
-        else:
-            out = [None if f is None else self.decompress(n, f) for n, f in zip(numbers_py, frames_py, strict=True)]
-        return pa.array(out, pa.large_binary()).cast(pa.large_string())
+    def texts(self, zdicts: pa.Array, frames: pa.Array, uuids: pa.Array) -> pa.Array:
+        """The SQL function's body: a vector of frames to a vector of JSON texts. The texts were valid UTF-8
+        when stored, so the result is built from one joined buffer without validating them again (Arrow's
+        checked conversion would cost as much as the decompression)."""
+        rows = zip(zdicts.to_pylist(), frames.to_pylist(), uuids.to_pylist(), strict=True)
+        if frames.null_count:
+            out = [None if f is None else self.decompress(n, f, u) for n, f, u in rows]
+            return pa.array(out, pa.large_binary()).view(pa.large_string())
+        texts = [self.decompress(n, f, u) for n, f, u in rows]
+        offsets = array("q", accumulate(map(len, texts), initial=0))
+        return pa.LargeStringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(b"".join(texts)))
 
 
 def register(con: object, codec: Codec) -> None:
-    """Make `glasslog_json(zdict, raw_z)` callable on this DuckDB connection (its cursors inherit it)."""
+    """Make `glasslog_json(zdict, raw_z, uuid)` callable on this DuckDB connection (its cursors inherit it)."""
     try:
         import duckdb.sqltypes as t
     except ImportError:  # DuckDB before 1.4
         import duckdb.typing as t  # type: ignore[no-redef]
 
-    body: Callable[[pa.Array, pa.Array], pa.Array] = codec.texts
-    con.create_function(FUNCTION, body, [t.USMALLINT, t.BLOB], t.VARCHAR, type="arrow",  # type: ignore[attr-defined]
-                        side_effects=False)
+    body: Callable[[pa.Array, pa.Array, pa.Array], pa.Array] = codec.texts
+    con.create_function(FUNCTION, body, [t.USMALLINT, t.BLOB, t.VARCHAR], t.VARCHAR,  # type: ignore[attr-defined]
+                        type="arrow", side_effects=False)
 
 
 def register_stored(con: object) -> Codec:
