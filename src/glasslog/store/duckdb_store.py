@@ -353,6 +353,9 @@ class DuckDBStore:
                 number = self._dictionary_for(cur, fresh)
                 json_columns = list(self._codec.compress([e.raw for e in fresh], [e.uuid for e in fresh], number))
             derived = self._derive(cur, staged, json_columns)
+            # The staged copy of the texts (~280 MB for a bulk import's row group) is not inserted any more:
+            # let it go before DuckDB takes its memory for the insert (peak RSS, BENCHMARKS.md).
+            del staged, json_columns
             cur.register("derived", derived)
             try:
                 cur.execute("BEGIN").fetchall()

@@ -32,6 +32,7 @@ TRAIN_AFTER = 10_000  # events written with the generic dictionary before the st
 TRAIN_SAMPLES = 20_000
 GENERIC_ID = 0
 FUNCTION = "glasslog_json"
+_SLICE = 8192
 _PARALLEL_FROM = 256  # below this many texts, compressing on one thread is cheaper than starting two
 
 
@@ -96,20 +97,24 @@ class Codec:
         return max(self._dicts)
 
     def compress(self, texts: list[bytes], uuids: list[str], number: int) -> tuple[pa.Array, pa.Array]:
-        """(zdict, frames) columns for the texts: each text with its uuid cut out where that is exact."""
-        cut = [cut_uuid(t, u) for t, u in zip(texts, uuids, strict=True)]
-        zdict = pa.array([number if c is None else number | CUT for c in cut], pa.uint16())
-        texts = [t if c is None else c for t, c in zip(texts, cut, strict=True)]
+        """(zdict, frames) columns for the texts: each text with its uuid cut out where that is exact. Done in
+        slices, so a bulk import's row group (~280 MB of text) is never copied whole."""
         compressor = self._compressors[number]
-        if len(texts) < _PARALLEL_FROM:
-            frames = [compressor.compress(t) for t in texts]
-        else:
-            out = compressor.multi_compress_to_buffer(texts, threads=2)
-            frames = [out[i].tobytes() for i in range(len(out))]
+        flags: list[int] = []
+        frames: list[bytes] = []
+        for lo in range(0, len(texts), _SLICE):
+            part = [cut_uuid(t, u) for t, u in zip(texts[lo:lo + _SLICE], uuids[lo:lo + _SLICE], strict=True)]
+            flags += [number if c is None else number | CUT for c in part]
+            part = [t if c is None else c for t, c in zip(texts[lo:lo + _SLICE], part, strict=True)]
+            if len(part) < _PARALLEL_FROM:
+                frames += [compressor.compress(t) for t in part]
+            else:
+                out = compressor.multi_compress_to_buffer(part, threads=2)
+                frames += [out[i].tobytes() for i in range(len(out))]
         offsets = pa.py_buffer(array("q", accumulate(map(len, frames), initial=0)))
         binary = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(frames),
                                                   [None, offsets, pa.py_buffer(b"".join(frames))])
-        return zdict, binary
+        return pa.array(flags, pa.uint16()), binary
 
     def _decompressor(self, number: int) -> zstandard.ZstdDecompressor:
         cache = getattr(self._local, "d", None)
