@@ -8,7 +8,7 @@ types, the org's own names, apps and addresses) it shrinks about tenfold, and a 
 Dictionaries live in the store (`json_dicts`), numbered per store; each row names the one it was written with.
 Number 0 is the generic dictionary shipped with the package (trained on simulated events of an unrelated org,
 see `scripts/train_json_dictionary.py`); a store trains its own from its first events, which compresses its
-events about a third smaller than the generic one does. Old rows keep the dictionary they were written with.
+events about a quarter smaller than the generic one does. Old rows keep the dictionary they were written with.
 
 SQL reaches the text through `glasslog_json(zdict, raw_z, uuid)`, a vectorised Python function registered on every
 connection the store opens (`register`); the store's `events` view applies it, so statements read `raw` as
@@ -32,7 +32,7 @@ TRAIN_AFTER = 10_000  # events written with the generic dictionary before the st
 TRAIN_SAMPLES = 20_000
 GENERIC_ID = 0
 FUNCTION = "glasslog_json"
-_SLICE = 8192
+_SLICE = 8192  # texts cut and compressed at a time, so a 280 MB row group is never copied whole
 _PARALLEL_FROM = 256  # below this many texts, compressing on one thread is cheaper than starting two
 
 
