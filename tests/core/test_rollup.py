@@ -282,3 +282,15 @@ def test_a_store_made_without_the_rollup_gets_it_built_on_open(tmp_path, monkeyp
     assert store._cursor().execute("SELECT upto FROM rollup_state").fetchall() == [(top + top // 3 * 3,)]
     assert _check(store, kept) > 0
     store.close()
+
+
+def test_whole_days_of_a_range():
+    d = datetime(2024, 1, 1)
+    assert duckdb_rollup.whole_days(d, d + timedelta(days=2)) == (d.date(), (d + timedelta(days=2)).date())
+    assert duckdb_rollup.whole_days(d + timedelta(microseconds=1), d + timedelta(days=2, hours=1)) == (
+        (d + timedelta(days=1)).date(), (d + timedelta(days=2)).date())
+    assert duckdb_rollup.whole_days(d + timedelta(hours=1), d + timedelta(days=1, hours=23)) is None
+    assert duckdb_rollup.whole_days(d, d) is None
+    assert duckdb_rollup.whole_days(d + timedelta(days=3), d) is None  # an empty range
+    assert duckdb_rollup.whole_days(None, None) == (None, None)
+    assert duckdb_rollup.whole_days(datetime(9999, 12, 31, 5), None) is None

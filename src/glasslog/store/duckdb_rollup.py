@@ -242,6 +242,8 @@ def whole_days(since: datetime | None, until: datetime | None) -> tuple[date | N
     the range holds no whole day."""
     first = end = None
     if since is not None:
+        if since.date() == date.max:
+            return None
         first = since.date() if since == _start(since.date()) else since.date() + timedelta(days=1)
     if until is not None:
         end = until.date()
