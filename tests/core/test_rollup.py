@@ -139,7 +139,7 @@ def _check(store: DuckDBStore, kept: dict[str, dict[str, Any]], org: str = "o") 
         q = SearchQuery(since=since, until=until)
         for path in PATHS:
             field = resolve(path)
-            via = duckdb_rollup.top_rows(store._cursor(), store._where, lambda d: d.astimezone(UTC).replace(
+            via = store._rollup.top_rows(store._cursor(), store._where, lambda d: d.astimezone(UTC).replace(
                 tzinfo=None), org, q, field, 50)
             used += via is not None
             for limit in (8, 2):

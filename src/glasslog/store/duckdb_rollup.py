@@ -72,23 +72,24 @@ def _items(lst: HotList, m: HotColumn) -> str:
     return f"list_transform({lst.column}, lambda x: x.{m.column})"
 
 
-def grouped_sql(where: str, dims: tuple[str, ...] = DIMS) -> str:
-    """SELECT org, day, dim, v, n, s over the events matching `where` (code, not input), one branch per dim.
+def grouped_sql(where: str, dims: tuple[str, ...] = DIMS, table: str = "events") -> str:
+    """SELECT org, day, dim, v, n, s over the rows of `table` matching `where` (code, not input), one branch
+    per dim.
     Each branch groups exactly as `DuckDBStore.top_values` does (NULLs dropped, list elements counted)."""
     day = "CAST(published AS DATE)"
     parts = []
     for dim in dims:
         if dim == COUNT_DIM:
             parts.append(f"SELECT org, {day} AS day, '{COUNT_DIM}' AS dim, '' AS v, count(*) AS n, min(seq) AS s "
-                         f"FROM events WHERE {where} GROUP BY ALL")
+                         f"FROM {table} WHERE {where} GROUP BY ALL")
         elif dim in SCALAR_DIMS:
             col = SCALAR_DIMS[dim].column
             parts.append(f"SELECT org, {day} AS day, {_sq(dim)} AS dim, {col} AS v, count(*) AS n, min(seq) AS s "
-                         f"FROM events WHERE {where} AND {col} IS NOT NULL GROUP BY ALL")
+                         f"FROM {table} WHERE {where} AND {col} IS NOT NULL GROUP BY ALL")
         else:
             lst, m = LIST_DIMS[dim]
             parts.append(f"SELECT org, day, {_sq(dim)} AS dim, v, count(*) AS n, min(s) AS s FROM "
-                         f"(SELECT org, {day} AS day, seq AS s, unnest({_items(lst, m)}) AS v FROM events "
+                         f"(SELECT org, {day} AS day, seq AS s, unnest({_items(lst, m)}) AS v FROM {table} "
                          f"WHERE {where}) WHERE v IS NOT NULL GROUP BY ALL")
     return "\nUNION ALL\n".join(parts)
 
@@ -112,10 +113,14 @@ def _one(cur: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
     return cur.execute(sql, params or []).fetchall()[0][0]
 
 
+Where = Callable[..., tuple[str, list[Any]]]
+
+
 class Rollup:
     """The rollup's maintenance for one open store (the caller holds its write lock for every write)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str = "events") -> None:
+        self.table = table  # the store's table of event rows (code, not input)
         self.tail, self.min_pending = TAIL, MIN_PENDING  # tests make both small
         # (org, day) -> [distinct keys, partial rows beyond them], learnt when a session first writes the day;
         # only a hint for when to compact (a rolled-back batch leaves it slightly off, which is harmless)
@@ -130,12 +135,12 @@ class Rollup:
         """Build what the store lacks: every dim, for a store made before the rollup (or whose counts disagree
         with its events: a glasslog without the rollup deleted some); a dim added since; a tail grown past
         TAIL (a glasslog without the rollup wrote them). Returns the dims built."""
-        last = int(_one(con, "SELECT coalesce(max(seq), 0) FROM events"))
+        last = int(_one(con, f"SELECT coalesce(max(seq), 0) FROM {self.table}"))
         upto = con.execute("SELECT upto FROM rollup_state").fetchall()
         built = {r[0] for r in con.execute("SELECT dim FROM rollup_dims").fetchall()}
         if not upto or len(upto) > 1 or COUNT_DIM not in built or int(_one(
                 con, f"SELECT coalesce(sum(n), 0) FROM rollup_daily WHERE dim = '{COUNT_DIM}'")) != int(_one(
-                con, "SELECT count(*) FROM events WHERE seq <= ?", [int(upto[0][0])])):
+                con, f"SELECT count(*) FROM {self.table} WHERE seq <= ?", [int(upto[0][0])])):
             built, mark = set(), last
         else:
             mark = int(upto[0][0])
@@ -152,12 +157,13 @@ class Rollup:
                     con.execute("DELETE FROM rollup_daily WHERE dim = ?", [dim]).fetchall()
                     con.execute("DELETE FROM rollup_dims WHERE dim = ?", [dim]).fetchall()
                 for dim in missing:  # one statement per dim: each reads one or two columns of the events table
-                    con.execute(f"INSERT INTO rollup_daily {grouped_sql(f'seq <= {mark}', (dim,))} "
+                    con.execute(f"INSERT INTO rollup_daily {grouped_sql(f'seq <= {mark}', (dim,), self.table)} "
                                 "ORDER BY org, day, v").fetchall()
                     con.execute("INSERT INTO rollup_dims VALUES (?)", [dim]).fetchall()
         if last - mark >= self.tail:  # any size: straight into the table (its days are compacted when next written)
             with transaction(con):
-                con.execute(f"INSERT INTO rollup_daily {grouped_sql(f'seq > {mark} AND seq <= {last}')}").fetchall()
+                sql = grouped_sql(f"seq > {mark} AND seq <= {last}", table=self.table)
+                con.execute(f"INSERT INTO rollup_daily {sql}").fetchall()
                 con.execute("UPDATE rollup_state SET upto = ?", [last]).fetchall()
         self._days.clear()
         return list(missing)
@@ -172,7 +178,7 @@ class Rollup:
             self._roll(cur, upto, last_seq)
 
     def _roll(self, cur: duckdb.DuckDBPyConnection, upto: int, last: int) -> None:
-        batch = cur.sql(grouped_sql(f"seq > {int(upto)} AND seq <= {int(last)}")).to_arrow_table()
+        batch = cur.sql(grouped_sql(f"seq > {int(upto)} AND seq <= {int(last)}", table=self.table)).to_arrow_table()
         cur.register("rollup_batch", batch)
         try:
             cur.execute("INSERT INTO rollup_daily SELECT * FROM rollup_batch").fetchall()
@@ -215,12 +221,63 @@ class Rollup:
         cur.execute("DELETE FROM rollup_daily WHERE org = ? AND day <= ?", [org, day]).fetchall()
         where = (f"org = {_sq(org)} AND published >= TIMESTAMP '{_start(day).isoformat()}' "
                  f"AND published < TIMESTAMP '{_start(day + timedelta(days=1)).isoformat()}' AND seq <= {UPTO}")
-        cur.execute(f"INSERT INTO rollup_daily {grouped_sql(where)}").fetchall()
+        cur.execute(f"INSERT INTO rollup_daily {grouped_sql(where, table=self.table)}").fetchall()
         for key in [k for k in self._days if k[0] == org and k[1] <= day]:
             del self._days[key]
 
+    # -- reading ------------------------------------------------------------------------------------------
 
-# -- reading ------------------------------------------------------------------------------------------------
+    def top_rows(self, cur: duckdb.DuckDBPyConnection, where: Where, naive: Callable[[datetime], datetime],
+                 org: str, query: SearchQuery, field: Any, limit: int) -> list[tuple[Any, int, int]] | None:
+        """(v, n, s) of the `limit` most frequent values, ordered `n DESC, v`, from the rollup's whole days, the
+        tail and the events table's partial days, in one statement (one snapshot); None when the rollup cannot
+        answer (the caller groups the events). `where(org, query, lo=, hi=)` is the store's condition builder
+        (org guard first)."""
+        dim = dim_of(field)
+        if dim is None or not unfiltered(query):
+            return None
+        since = naive(query.since) if query.since is not None else None
+        until = naive(query.until) if query.until is not None else None
+        days = whole_days(since, until)
+        if days is None:
+            return None
+        first, end = days
+        lo = _start(first) if first is not None else None  # the whole days' bounds as instants
+        hi = _start(end) if end is not None else None
+        parts = ["SELECT v, n, s FROM rollup_daily WHERE org = ? AND dim = ?"]
+        params: list[Any] = [org, dim]
+        if first is not None:
+            parts[0] += " AND day >= ?"
+            params.append(first)
+        if end is not None:
+            parts[0] += " AND day < ?"
+            params.append(end)
+        # From the events table: the whole days' events not rolled up yet (the tail), and the partial days at
+        # both ends. None for a bound means the query's own (itself None exactly when the bound is).
+        pieces = [(lo, hi, f" AND seq > {UPTO}")]
+        if lo is not None and since is not None and since < lo:
+            pieces.append((None, lo, ""))
+        if hi is not None and until is not None and until > hi:
+            pieces.append((hi, None, ""))
+        for p_lo, p_hi, tail in pieces:
+            cond, cparams = where(org, query, lo=p_lo, hi=p_hi)
+            cond += tail
+            params += cparams
+            if field.hot is not None:
+                col = field.hot.column
+                parts.append(f"SELECT {col} AS v, count(*) AS n, min(seq) AS s FROM {self.table} WHERE {cond} "
+                             f"AND {col} IS NOT NULL GROUP BY v")
+            else:
+                items = _items(field.hot_list, field.hot_member)
+                parts.append(f"SELECT v, count(*) AS n, min(s) AS s FROM (SELECT unnest({items}) AS v, seq AS s "
+                             f"FROM {self.table} WHERE {cond}) WHERE v IS NOT NULL GROUP BY v")
+        union = "\nUNION ALL\n".join(parts)
+        sql = (f"SELECT v, sum(n)::BIGINT AS n, min(s) AS s FROM ({union}) GROUP BY v "
+               f"ORDER BY n DESC, v LIMIT {int(limit)}")
+        return [(v, int(n), int(s)) for v, n, s in cur.execute(sql, params).fetchall()]
+
+
+# -- what the reading side asks ------------------------------------------------------------------------------
 
 def dim_of(field: Any) -> str | None:
     """The rollup dim holding a resolved field's values, if it is rolled up."""
@@ -252,54 +309,3 @@ def whole_days(since: datetime | None, until: datetime | None) -> tuple[date | N
     return first, end
 
 
-Where = Callable[..., tuple[str, list[Any]]]
-
-
-def top_rows(cur: duckdb.DuckDBPyConnection, where: Where, naive: Callable[[datetime], datetime], org: str,
-             query: SearchQuery, field: Any, limit: int) -> list[tuple[Any, int, int]] | None:
-    """(v, n, s) of the `limit` most frequent values, ordered `n DESC, v`, from the rollup's whole days, the
-    tail and the events table's partial days, in one statement (one snapshot); None when the rollup cannot
-    answer (the caller groups the events). `where(org, query, lo=, hi=)` is the store's condition builder
-    (org guard first)."""
-    dim = dim_of(field)
-    if dim is None or not unfiltered(query):
-        return None
-    since = naive(query.since) if query.since is not None else None
-    until = naive(query.until) if query.until is not None else None
-    days = whole_days(since, until)
-    if days is None:
-        return None
-    first, end = days
-    lo = _start(first) if first is not None else None  # the whole days' bounds as instants
-    hi = _start(end) if end is not None else None
-    parts = ["SELECT v, n, s FROM rollup_daily WHERE org = ? AND dim = ?"]
-    params: list[Any] = [org, dim]
-    if first is not None:
-        parts[0] += " AND day >= ?"
-        params.append(first)
-    if end is not None:
-        parts[0] += " AND day < ?"
-        params.append(end)
-    # From the events table: the whole days' events not rolled up yet (the tail), and the partial days at
-    # both ends. None for a bound means the query's own (itself None exactly when the bound is).
-    pieces = [(lo, hi, f" AND seq > {UPTO}")]
-    if lo is not None and since is not None and since < lo:
-        pieces.append((None, lo, ""))
-    if hi is not None and until is not None and until > hi:
-        pieces.append((hi, None, ""))
-    for p_lo, p_hi, tail in pieces:
-        cond, cparams = where(org, query, lo=p_lo, hi=p_hi)
-        cond += tail
-        params += cparams
-        if field.hot is not None:
-            col = field.hot.column
-            parts.append(f"SELECT {col} AS v, count(*) AS n, min(seq) AS s FROM events WHERE {cond} "
-                         f"AND {col} IS NOT NULL GROUP BY v")
-        else:
-            items = _items(field.hot_list, field.hot_member)
-            parts.append(f"SELECT v, count(*) AS n, min(s) AS s FROM (SELECT unnest({items}) AS v, seq AS s "
-                         f"FROM events WHERE {cond}) WHERE v IS NOT NULL GROUP BY v")
-    union = "\nUNION ALL\n".join(parts)
-    sql = (f"SELECT v, sum(n)::BIGINT AS n, min(s) AS s FROM ({union}) GROUP BY v "
-           f"ORDER BY n DESC, v LIMIT {int(limit)}")
-    return [(v, int(n), int(s)) for v, n, s in cur.execute(sql, params).fetchall()]

@@ -458,7 +458,7 @@ class DuckDBStore:
 
         field = resolve(path)
         order = f"GROUP BY v ORDER BY n DESC, v LIMIT {int(limit)}"
-        rolled = duckdb_rollup.top_rows(self._cursor(), self._where, _naive, org, query, field, limit) if rollup \
+        rolled = self._rollup.top_rows(self._cursor(), self._where, _naive, org, query, field, limit) if rollup \
             else None
         if rolled is not None:
             rows = rolled
