@@ -243,6 +243,7 @@ def test_a_store_made_without_the_rollup_gets_it_built_on_open(tmp_path, monkeyp
         batch = [_event(rng, _when(rng)) for _ in range(60)]
         store.ingest("o", [validate_event(e) for e in batch])
         kept.update((e["uuid"], e) for e in batch)
+    rows = store._rollup.table  # the table of event rows, written to directly below
     store.close()
     con = duckdb.connect(str(tmp_path / "glasslog.duckdb"))
     for table in ("rollup_daily", "rollup_dims", "rollup_state"):
@@ -257,8 +258,8 @@ def test_a_store_made_without_the_rollup_gets_it_built_on_open(tmp_path, monkeyp
 
     # events deleted by a glasslog that did not keep the rollup: the counts disagree, it is rebuilt
     con = duckdb.connect(str(tmp_path / "glasslog.duckdb"))
-    (uid,) = con.execute("SELECT uuid FROM events ORDER BY seq LIMIT 1").fetchone()
-    con.execute("DELETE FROM events WHERE uuid = ?", [uid])
+    (uid,) = con.execute(f"SELECT uuid FROM {rows} ORDER BY seq LIMIT 1").fetchone()
+    con.execute(f"DELETE FROM {rows} WHERE uuid = ?", [uid])
     # and a dim a newer glasslog adds is built for the old events
     con.execute("DELETE FROM rollup_daily WHERE dim = 'event_type'")
     con.execute("DELETE FROM rollup_dims WHERE dim = 'event_type'")
@@ -270,11 +271,11 @@ def test_a_store_made_without_the_rollup_gets_it_built_on_open(tmp_path, monkeyp
 
     # rows copied inside DuckDB (as bench_detect scales a store) are a tail, rolled up on the next open
     con = duckdb.connect(str(tmp_path / "glasslog.duckdb"))
-    top = con.execute("SELECT max(seq) FROM events").fetchone()[0]
-    cols = [r[0] for r in con.execute("DESCRIBE events").fetchall()]
+    top = con.execute(f"SELECT max(seq) FROM {rows}").fetchone()[0]
+    cols = [r[0] for r in con.execute(f"DESCRIBE {rows}").fetchall()]
     exprs = [f"seq + {top}" if c == "seq" else "uuid || '-copy'" if c == "uuid" else f'"{c}"' for c in cols]
-    con.execute(f"INSERT INTO events SELECT {', '.join(exprs)} FROM events WHERE seq % 3 = 0")
-    copied = con.execute("SELECT uuid FROM events WHERE uuid LIKE '%-copy'").fetchall()
+    con.execute(f"INSERT INTO {rows} SELECT {', '.join(exprs)} FROM {rows} WHERE seq % 3 = 0")
+    copied = con.execute(f"SELECT uuid FROM {rows} WHERE uuid LIKE '%-copy'").fetchall()
     con.close()
     kept.update((u, kept[u.removesuffix("-copy")]) for (u,) in copied)
     monkeypatch.setattr(duckdb_rollup, "TAIL", 1)
@@ -294,3 +295,4 @@ def test_whole_days_of_a_range():
     assert duckdb_rollup.whole_days(d + timedelta(days=3), d) is None  # an empty range
     assert duckdb_rollup.whole_days(None, None) == (None, None)
     assert duckdb_rollup.whole_days(datetime(9999, 12, 31, 5), None) is None
+
