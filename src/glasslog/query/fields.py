@@ -116,9 +116,11 @@ _CHILDREN: dict[int, dict[str, Spec]] = {}
 
 
 def _children(spec: Spec) -> dict[str, Spec]:
-    found = _CHILDREN.get(id(spec))
+    # Keyed by the children tuple, which lives as long as the module: `_resolve` makes a short-lived Spec for an
+    # array's element, and a key of id(spec) was reused by a later one, giving another array's children.
+    found = _CHILDREN.get(id(spec.children))
     if found is None:
-        found = _CHILDREN[id(spec)] = _index(spec.children or ())
+        found = _CHILDREN[id(spec.children)] = _index(spec.children or ())
     return found
 
 
