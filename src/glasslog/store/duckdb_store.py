@@ -16,6 +16,7 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from array import array
@@ -59,7 +60,11 @@ _MIN_SLICE = timedelta(hours=1)
 # After the newest 1/256th of the range, the rest is one statement. Growing by 4 took 5-6 statements for a
 # rare match, and each costs a few ms of fixed work; since a page reads only its own rows' JSON, the statement
 # over the rest is cheap (at 10M events, the 26 guide queries over 7 days: 230 -> 98 ms in all; BENCHMARKS.md).
+# Not when every row tested costs the JSON (`q`, a field without a column): there a page that fills early
+# should not pay for the whole range, so those slices still grow by 4.
 _SLICE_GROWTH = 256
+_SLICE_GROWTH_READING_JSON = 4
+_READS_JSON = re.compile(r"\braw\b")
 
 
 class StoreLocked(GlasslogError):
@@ -98,7 +103,7 @@ def _ddl() -> str:
 
 
 # Re-created on every open: DuckDB refuses a view whose table gained columns since the view was made.
-_VIEW = f"CREATE OR REPLACE VIEW events AS SELECT *, {event_json.FUNCTION}(zdict, raw_z, uuid) AS raw FROM {ROWS}"
+_VIEW = f"CREATE OR REPLACE VIEW events AS SELECT *, {event_json.FUNCTION}(zdict, raw_z) AS raw FROM {ROWS}"
 
 
 def _transform_schema() -> str:
@@ -230,7 +235,7 @@ class DuckDBStore:
             self._rows, self._json_columns, self._raw = "events", ["raw"], "raw"
         else:
             self._rows, self._json_columns = ROWS, ["zdict", "raw_z"]
-            self._raw = f"{event_json.FUNCTION}(zdict, raw_z, uuid)"
+            self._raw = f"{event_json.FUNCTION}(zdict, raw_z)"
             self._codec = self._open_dictionaries()
             self._con.execute(_ddl())
         self._insert = _insert_sql(self._rows, self._json_columns)
@@ -238,8 +243,7 @@ class DuckDBStore:
         if not legacy:
             self._con.execute(_VIEW)
             self._generic_rows = 0 if self._codec.newest != event_json.GENERIC_ID else int(self._con.execute(
-                f"SELECT count(*) FROM {ROWS} WHERE zdict & ? = ?",
-                [event_json.NUMBER, event_json.GENERIC_ID]).fetchall()[0][0])
+                f"SELECT count(*) FROM {ROWS} WHERE zdict = ?", [event_json.GENERIC_ID]).fetchall()[0][0])
             self._train_after = event_json.TRAIN_AFTER
         # Built here from the events if the store lacks it.
         self._rollup = duckdb_rollup.Rollup(self._con, self._rows)
@@ -270,9 +274,8 @@ class DuckDBStore:
             return event_json.GENERIC_ID
         samples = [e.raw for e in fresh]
         if len(samples) < event_json.TRAIN_SAMPLES:
-            older = cur.execute("SELECT raw FROM events WHERE zdict & ? = ? ORDER BY seq DESC LIMIT ?",
-                                [event_json.NUMBER, event_json.GENERIC_ID,
-                                 event_json.TRAIN_SAMPLES - len(samples)]).fetchall()
+            older = cur.execute("SELECT raw FROM events WHERE zdict = ? ORDER BY seq DESC LIMIT ?",
+                                [event_json.GENERIC_ID, event_json.TRAIN_SAMPLES - len(samples)]).fetchall()
             samples += [r[0].encode() for r in older]
         try:
             data = event_json.train(samples)
@@ -356,7 +359,8 @@ class DuckDBStore:
                 json_columns = [staged.column("raw")]
             else:
                 number = self._dictionary_for(cur, fresh)
-                json_columns = list(self._codec.compress([e.raw for e in fresh], [e.uuid for e in fresh], number))
+                json_columns = [pa.array([number] * len(fresh), pa.uint16()),
+                                self._codec.compress([e.raw for e in fresh], number)]
             derived = self._derive(cur, staged, json_columns)
             # The staged copy of the texts (~280 MB for a bulk import's row group) is not inserted any more:
             # let it go before DuckDB takes its memory for the insert (peak RSS, BENCHMARKS.md).
@@ -431,7 +435,7 @@ class DuckDBStore:
         if self._codec is None:
             return [StoredEvent(seq, _aware(pub), uid, raw.encode()) for seq, pub, uid, raw in rows]
         text = self._codec.decompress
-        return [StoredEvent(seq, _aware(pub), uid, text(n, z, uid)) for seq, pub, uid, n, z in rows]
+        return [StoredEvent(seq, _aware(pub), uid, text(n, z)) for seq, pub, uid, n, z in rows]
 
     @property
     def _event_columns(self) -> str:
@@ -499,6 +503,9 @@ class DuckDBStore:
             else:
                 until = min(until, ts + timedelta(microseconds=1))
         width = max(_MIN_SLICE, (until - since) / 256)
+        growth = _SLICE_GROWTH
+        if query.keywords or _READS_JSON.search(self._where(org, query)[0]):
+            growth = _SLICE_GROWTH_READING_JSON
         out: list[StoredEvent] = []
         descending = query.order == "DESCENDING"
         edge = until if descending else since
@@ -511,7 +518,7 @@ class DuckDBStore:
                 break
             out += self._run(org, query, want - len(out), lo=lo, hi=hi)
             edge = lo if descending else hi
-            width = min(width * _SLICE_GROWTH, until - since)
+            width = min(width * growth, until - since)
         return out
 
     def iter_search(self, org: str, query: SearchQuery, batch: int = 5000) -> Iterator[StoredEvent]:

@@ -10,7 +10,7 @@ Number 0 is the generic dictionary shipped with the package (trained on simulate
 see `scripts/train_json_dictionary.py`); a store trains its own from its first events, which compresses its
 events about a quarter smaller than the generic one does. Old rows keep the dictionary they were written with.
 
-SQL reaches the text through `glasslog_json(zdict, raw_z, uuid)`, a vectorised Python function registered on every
+SQL reaches the text through `glasslog_json(zdict, raw_z)`, a vectorised Python function registered on every
 connection the store opens (`register`); the store's `events` view applies it, so statements read `raw` as
 before.
 """
@@ -32,7 +32,6 @@ TRAIN_AFTER = 10_000  # events written with the generic dictionary before the st
 TRAIN_SAMPLES = 20_000
 GENERIC_ID = 0
 FUNCTION = "glasslog_json"
-_SLICE = 8192  # texts cut and compressed at a time, so a 280 MB row group is never copied whole
 _PARALLEL_FROM = 256  # below this many texts, compressing on one thread is cheaper than starting two
 
 
@@ -45,30 +44,6 @@ def train(samples: Sequence[bytes]) -> bytes:
     step = max(1, len(samples) // TRAIN_SAMPLES)
     picked = list(samples[::step][:TRAIN_SAMPLES])
     return zstandard.train_dictionary(DICT_SIZE, picked, level=LEVEL).as_bytes()
-
-
-CUT = 0x8000  # set in a row's `zdict` when the frame's text has its uuid cut out (see `cut_uuid`)
-NUMBER = 0x7FFF  # the rest of `zdict`: the dictionary's number
-
-
-def cut_uuid(text: bytes, uuid: str) -> bytes | None:
-    """The text with the event's own uuid value emptied (`"uuid":""`), or None when that cannot be undone
-    exactly. The uuid is random (about 18 of the ~225 compressed bytes) and the row keeps it in its own
-    column, so the frame need not hold it twice. Undone by `restore_uuid`: the first `"uuid":""` of the cut
-    text is the emptied one, which is checked here, so the stored event still comes back byte for byte."""
-    if b'"uuid":""' in text:
-        return None
-    whole = b'"uuid":"' + uuid.encode() + b'"'
-    at = text.find(whole)
-    if at < 0:
-        return None
-    cut = text[: at + 8] + text[at + len(whole) - 1:]
-    return cut if cut.find(b'"uuid":""') == at else None
-
-
-def restore_uuid(text: bytes, uuid: str) -> bytes:
-    at = text.index(b'"uuid":""') + 8
-    return text[:at] + uuid.encode() + text[at:]
 
 
 class Codec:
@@ -96,25 +71,19 @@ class Codec:
     def newest(self) -> int:
         return max(self._dicts)
 
-    def compress(self, texts: list[bytes], uuids: list[str], number: int) -> tuple[pa.Array, pa.Array]:
-        """(zdict, frames) columns for the texts: each text with its uuid cut out where that is exact. Done in
-        slices, so a bulk import's row group (~280 MB of text) is never copied whole."""
+    def compress(self, texts: list[bytes], number: int) -> pa.Array:
+        """The texts' frames as one Arrow binary column. (Cutting each event's uuid out of its frame, since the
+        row has it, saved 17 bytes an event but cost 3 µs of GIL-holding copying per event at import; dropped,
+        BENCHMARKS.md.)"""
         compressor = self._compressors[number]
-        flags: list[int] = []
-        frames: list[bytes] = []
-        for lo in range(0, len(texts), _SLICE):
-            part = [cut_uuid(t, u) for t, u in zip(texts[lo:lo + _SLICE], uuids[lo:lo + _SLICE], strict=True)]
-            flags += [number if c is None else number | CUT for c in part]
-            part = [t if c is None else c for t, c in zip(texts[lo:lo + _SLICE], part, strict=True)]
-            if len(part) < _PARALLEL_FROM:
-                frames += [compressor.compress(t) for t in part]
-            else:
-                out = compressor.multi_compress_to_buffer(part, threads=2)
-                frames += [out[i].tobytes() for i in range(len(out))]
+        if len(texts) < _PARALLEL_FROM:
+            frames = [compressor.compress(t) for t in texts]
+        else:
+            out = compressor.multi_compress_to_buffer(texts, threads=2)
+            frames = [out[i].tobytes() for i in range(len(out))]
         offsets = pa.py_buffer(array("q", accumulate(map(len, frames), initial=0)))
-        binary = pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(frames),
-                                                  [None, offsets, pa.py_buffer(b"".join(frames))])
-        return pa.array(flags, pa.uint16()), binary
+        return pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(frames),
+                                                [None, offsets, pa.py_buffer(b"".join(frames))])
 
     def _decompressor(self, number: int) -> zstandard.ZstdDecompressor:
         cache = getattr(self._local, "d", None)
@@ -126,32 +95,31 @@ class Codec:
                                                             format=zstandard.FORMAT_ZSTD1_MAGICLESS)
         return dz
 
-    def decompress(self, zdict: int, frame: bytes, uuid: str) -> bytes:
-        text = self._decompressor(zdict & NUMBER).decompress(frame)
-        return restore_uuid(text, uuid) if zdict & CUT else text
+    def decompress(self, number: int, frame: bytes) -> bytes:
+        return self._decompressor(number).decompress(frame)
 
-    def texts(self, zdicts: pa.Array, frames: pa.Array, uuids: pa.Array) -> pa.Array:
+    def texts(self, numbers: pa.Array, frames: pa.Array) -> pa.Array:
         """The SQL function's body: a vector of frames to a vector of JSON texts. The texts were valid UTF-8
         when stored, so the result is built from one joined buffer without validating them again (Arrow's
         checked conversion would cost as much as the decompression)."""
-        rows = zip(zdicts.to_pylist(), frames.to_pylist(), uuids.to_pylist(), strict=True)
+        rows = zip(numbers.to_pylist(), frames.to_pylist(), strict=True)
         if frames.null_count:
-            out = [None if f is None else self.decompress(n, f, u) for n, f, u in rows]
+            out = [None if f is None else self.decompress(n, f) for n, f in rows]
             return pa.array(out, pa.large_binary()).view(pa.large_string())
-        texts = [self.decompress(n, f, u) for n, f, u in rows]
+        texts = [self.decompress(n, f) for n, f in rows]
         offsets = array("q", accumulate(map(len, texts), initial=0))
         return pa.LargeStringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(b"".join(texts)))
 
 
 def register(con: object, codec: Codec) -> None:
-    """Make `glasslog_json(zdict, raw_z, uuid)` callable on this DuckDB connection (its cursors inherit it)."""
+    """Make `glasslog_json(zdict, raw_z)` callable on this DuckDB connection (its cursors inherit it)."""
     try:
         import duckdb.sqltypes as t
     except ImportError:  # DuckDB before 1.4
         import duckdb.typing as t  # type: ignore[no-redef]
 
-    body: Callable[[pa.Array, pa.Array, pa.Array], pa.Array] = codec.texts
-    con.create_function(FUNCTION, body, [t.USMALLINT, t.BLOB, t.VARCHAR], t.VARCHAR,  # type: ignore[attr-defined]
+    body: Callable[[pa.Array, pa.Array], pa.Array] = codec.texts
+    con.create_function(FUNCTION, body, [t.USMALLINT, t.BLOB], t.VARCHAR,  # type: ignore[attr-defined]
                         type="arrow", side_effects=False)
 
 
