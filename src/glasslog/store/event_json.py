@@ -32,6 +32,9 @@ TRAIN_AFTER = 10_000  # events written with the generic dictionary before the st
 TRAIN_SAMPLES = 20_000
 GENERIC_ID = 0
 FUNCTION = "glasslog_json"
+# Texts compressed per call: each thread's output buffer is sized for the worst case of its whole input, so one
+# call over a 280 MB row group held ~280 MB more (10M import peak RSS 2,148 MB, against 1,931 in slices).
+_SLICE = 8192
 _PARALLEL_FROM = 256  # below this many texts, compressing on one thread is cheaper than starting two
 
 
@@ -79,8 +82,10 @@ class Codec:
         if len(texts) < _PARALLEL_FROM:
             frames = [compressor.compress(t) for t in texts]
         else:
-            out = compressor.multi_compress_to_buffer(texts, threads=2)
-            frames = [out[i].tobytes() for i in range(len(out))]
+            frames = []
+            for lo in range(0, len(texts), _SLICE):
+                out = compressor.multi_compress_to_buffer(texts[lo:lo + _SLICE], threads=2)
+                frames += [out[i].tobytes() for i in range(len(out))]
         offsets = pa.py_buffer(array("q", accumulate(map(len, frames), initial=0)))
         return pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(frames),
                                                 [None, offsets, pa.py_buffer(b"".join(frames))])
