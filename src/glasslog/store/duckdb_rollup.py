@@ -29,8 +29,7 @@ session ids) and `target.id` (3.1M day-values at 10M events against 18.6M elemen
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -39,6 +38,7 @@ import pyarrow as pa
 
 from glasslog.store.base import SearchQuery
 from glasslog.store.columns import LISTS, SCALARS, HotColumn, HotList
+from glasslog.store.duckdb_sql import sql_string, transaction
 
 _SKIP = {"uuid", "transaction_id", "request_id", "dt_hash", "external_session_id", "root_session_id",
          "targets.id"}
@@ -64,10 +64,6 @@ MIN_PENDING = 20_000
 UPTO = "(SELECT upto FROM rollup_state)"
 
 
-def _sq(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _items(lst: HotList, m: HotColumn) -> str:
     return f"list_transform({lst.column}, lambda x: x.{m.column})"
 
@@ -84,25 +80,14 @@ def grouped_sql(where: str, dims: tuple[str, ...] = DIMS, table: str = "events")
                          f"FROM {table} WHERE {where} GROUP BY ALL")
         elif dim in SCALAR_DIMS:
             col = SCALAR_DIMS[dim].column
-            parts.append(f"SELECT org, {day} AS day, {_sq(dim)} AS dim, {col} AS v, count(*) AS n, min(seq) AS s "
-                         f"FROM {table} WHERE {where} AND {col} IS NOT NULL GROUP BY ALL")
+            parts.append(f"SELECT org, {day} AS day, {sql_string(dim)} AS dim, {col} AS v, count(*) AS n, "
+                         f"min(seq) AS s FROM {table} WHERE {where} AND {col} IS NOT NULL GROUP BY ALL")
         else:
             lst, m = LIST_DIMS[dim]
-            parts.append(f"SELECT org, day, {_sq(dim)} AS dim, v, count(*) AS n, min(s) AS s FROM "
+            parts.append(f"SELECT org, day, {sql_string(dim)} AS dim, v, count(*) AS n, min(s) AS s FROM "
                          f"(SELECT org, {day} AS day, seq AS s, unnest({_items(lst, m)}) AS v FROM {table} "
                          f"WHERE {where}) WHERE v IS NOT NULL GROUP BY ALL")
     return "\nUNION ALL\n".join(parts)
-
-
-@contextlib.contextmanager
-def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    cur.execute("BEGIN").fetchall()
-    try:
-        yield
-    except BaseException:
-        cur.execute("ROLLBACK").fetchall()
-        raise
-    cur.execute("COMMIT").fetchall()
 
 
 def _start(day: date) -> datetime:
@@ -219,7 +204,7 @@ class Rollup:
         already rolled up: the tail stays the tail)."""
         day = cutoff.date()
         cur.execute("DELETE FROM rollup_daily WHERE org = ? AND day <= ?", [org, day]).fetchall()
-        where = (f"org = {_sq(org)} AND published >= TIMESTAMP '{_start(day).isoformat()}' "
+        where = (f"org = {sql_string(org)} AND published >= TIMESTAMP '{_start(day).isoformat()}' "
                  f"AND published < TIMESTAMP '{_start(day + timedelta(days=1)).isoformat()}' AND seq <= {UPTO}")
         cur.execute(f"INSERT INTO rollup_daily {grouped_sql(where, table=self.table)}").fetchall()
         for key in [k for k in self._days if k[0] == org and k[1] <= day]:

@@ -42,6 +42,7 @@ from glasslog.store.base import (
     ValidEvent,
 )
 from glasslog.store.columns import LISTS, SCALARS, HotColumn
+from glasslog.store.duckdb_sql import sql_string, transaction
 from glasslog.store.sql_common import (
     advance,
     bounded_order,
@@ -146,7 +147,7 @@ def _derive_select() -> str:
     exprs += [f"{ref((*geo, 'lat'))} AS lat", f"{ref((*geo, 'lon'))} AS lon"]
     return (
         f"SELECT seq, {', '.join(exprs)} FROM (\n"
-        f"  SELECT s.seq, json_transform(s.raw, {_sq(_transform_schema())}) AS j FROM staged s\n)"
+        f"  SELECT s.seq, json_transform(s.raw, {sql_string(_transform_schema())}) AS j FROM staged s\n)"
     )
 
 
@@ -178,10 +179,6 @@ def _staged(fresh: list[ValidEvent], base: int) -> pa.Table:
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _sq(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _naive(dt: datetime) -> datetime:
@@ -367,13 +364,9 @@ class DuckDBStore:
             del staged, json_columns
             cur.register("derived", derived)
             try:
-                cur.execute("BEGIN").fetchall()
-                cur.execute(self._insert, [org]).fetchall()
-                self._rollup.add(cur, base + len(fresh))
-                cur.execute("COMMIT").fetchall()
-            except Exception:
-                cur.execute("ROLLBACK").fetchall()
-                raise
+                with transaction(cur):
+                    cur.execute(self._insert, [org]).fetchall()
+                    self._rollup.add(cur, base + len(fresh))
             finally:
                 cur.unregister("derived")
             self._seq = base + len(fresh)
@@ -405,7 +398,7 @@ class DuckDBStore:
     def delete_before(self, org: str, cutoff: datetime) -> int:
         with self._write_lock:
             cur = self._cursor()
-            with duckdb_rollup.transaction(cur):
+            with transaction(cur):
                 cut = _naive(cutoff)
                 row = cur.execute(f"DELETE FROM {self._rows} WHERE org = ? AND published < ?", [org, cut]).fetchall()
                 self._rollup.deleted_before(cur, org, cut)
