@@ -282,6 +282,35 @@ def test_a_legacy_store_reads_and_takes_new_events_exactly(tmp_path):
         store.close()
 
 
+def test_a_failed_dictionary_training_keeps_the_generic_one_and_retries_later(tmp_path, monkeypatch):
+    """zstd refuses to train on too little or too uniform text. The writer must not fail for it: the batches
+    keep the generic dictionary and read back whole, and training is tried again once four times as many
+    events are stored."""
+    from glasslog.store import event_json
+
+    monkeypatch.setattr(event_json, "TRAIN_AFTER", 100)
+    calls: list[int] = []
+
+    def refuse(samples):  # noqa: ANN001, ANN202
+        calls.append(len(samples))
+        raise RuntimeError("cannot train dictionary")
+
+    monkeypatch.setattr(event_json, "train", refuse)
+    events = [make_event(when=T0 + timedelta(seconds=i)) for i in range(600)]
+    store = DuckDBStore(tmp_path)
+    try:
+        for lo in range(0, 600, 100):
+            store.ingest("o", [validate_event(e) for e in events[lo:lo + 100]])
+            if store._training is not None:
+                assert store._training.wait(60)
+        assert store._cursor().execute("SELECT DISTINCT zdict FROM event_rows").fetchall() == [(0,)]
+        assert calls == [100, 400]  # at 100 events; after the refusal, once 4 x 100 are stored
+        q = SearchQuery(since=T0, until=T0 + timedelta(days=1), limit=None)
+        assert [orjson.loads(e.raw) for e in store.search("o", q).events] == events
+    finally:
+        store.close()
+
+
 def test_the_store_trains_its_own_dictionary_and_reads_every_row_after(tmp_path, monkeypatch):
     """Rows written before the store trained its dictionary keep the generic one; both kinds read back exactly,
     through Python and through SQL, also after reopening; the trained dictionary compresses the org's events
@@ -308,9 +337,12 @@ def test_the_store_trains_its_own_dictionary_and_reads_every_row_after(tmp_path,
     try:
         for lo in range(0, 3000, 500):
             store.ingest("o", [validate_event(e) for e in events[lo:lo + 500]])
+            if lo == 1000:  # the third batch reached TRAIN_AFTER: it is stored, and training runs behind it
+                assert store._training is not None and store._training.wait(60)
         used = store._cursor().execute(
             "SELECT zdict, count(*), avg(octet_length(raw_z)) FROM event_rows GROUP BY 1 ORDER BY 1").fetchall()
-        assert [(n, c) for n, c, _ in used] == [(0, 1000), (1, 2000)]
+        assert [(n, c) for n, c, _ in used] == [(0, 1500), (1, 1500)]
+        assert store._cursor().execute("SELECT events FROM json_dicts WHERE id = 1").fetchall() == [(1500,)]
         assert used[1][2] < used[0][2]
     finally:
         store.close()

@@ -242,6 +242,7 @@ class DuckDBStore:
             self._generic_rows = 0 if self._codec.newest != event_json.GENERIC_ID else int(self._con.execute(
                 f"SELECT count(*) FROM {ROWS} WHERE zdict = ?", [event_json.GENERIC_ID]).fetchall()[0][0])
             self._train_after = event_json.TRAIN_AFTER
+            self._training: event_json.BackgroundTraining | None = None
         # Built here from the events if the store lacks it.
         self._rollup = duckdb_rollup.Rollup(self._con, self._rows)
         self._seq = int(self._con.execute(f"SELECT coalesce(max(seq), 0) FROM {self._rows}").fetchall()[0][0])
@@ -262,28 +263,33 @@ class DuckDBStore:
 
     def _dictionary_for(self, cur: duckdb.DuckDBPyConnection, fresh: list[ValidEvent]) -> int:
         """The dictionary this batch is written with. Until the store has its own, events use the generic one;
-        once enough have arrived (a bulk import's first batch is enough), the store trains its own on them."""
+        once enough have arrived (a bulk import's first batch is enough), the store trains its own on them in
+        the background and takes it up at the first batch after training ends."""
         assert self._codec is not None
         if self._codec.newest != event_json.GENERIC_ID:
             return self._codec.newest
-        if self._generic_rows + len(fresh) < self._train_after:
-            self._generic_rows += len(fresh)
-            return event_json.GENERIC_ID
-        samples = [e.raw for e in fresh]
-        if len(samples) < event_json.TRAIN_SAMPLES:
-            older = cur.execute("SELECT raw FROM events WHERE zdict = ? ORDER BY seq DESC LIMIT ?",
-                                [event_json.GENERIC_ID, event_json.TRAIN_SAMPLES - len(samples)]).fetchall()
-            samples += [r[0].encode() for r in older]
-        try:
-            data = event_json.train(samples)
-        except Exception:  # noqa: BLE001 - zstd refuses too little or too uniform text: try again later
-            self._train_after *= 4
-            self._generic_rows += len(fresh)
-            return event_json.GENERIC_ID
-        number = self._codec.newest + 1
-        cur.execute("INSERT INTO json_dicts VALUES (?, ?, now(), ?)", [number, data, len(samples)]).fetchall()
-        self._codec.add(number, data)
-        return number
+        if self._training is not None:
+            try:
+                data = self._training.result()
+            except Exception:  # noqa: BLE001 - zstd refused these samples: try again with more events
+                self._training, self._train_after = None, self._train_after * 4
+                data = None
+            if data is not None:
+                self._training_samples, self._training = self._training.sample_count, None
+                number = self._codec.newest + 1
+                cur.execute("INSERT INTO json_dicts VALUES (?, ?, now(), ?)",
+                            [number, data, self._training_samples]).fetchall()
+                self._codec.add(number, data)
+                return number
+        self._generic_rows += len(fresh)
+        if self._training is None and self._generic_rows >= self._train_after:
+            samples = [e.raw for e in fresh]
+            if len(samples) < event_json.TRAIN_SAMPLES:
+                older = cur.execute("SELECT raw FROM events WHERE zdict = ? ORDER BY seq DESC LIMIT ?",
+                                    [event_json.GENERIC_ID, event_json.TRAIN_SAMPLES - len(samples)]).fetchall()
+                samples += [r[0].encode() for r in older]
+            self._training = event_json.BackgroundTraining(samples)
+        return event_json.GENERIC_ID
 
     def _add_missing_columns(self) -> None:
         """A store made by an older glasslog lacks newer hot columns: add them and derive their values from

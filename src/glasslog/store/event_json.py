@@ -49,6 +49,42 @@ def train(samples: Sequence[bytes]) -> bytes:
     return zstandard.train_dictionary(DICT_SIZE, picked, level=LEVEL).as_bytes()
 
 
+class BackgroundTraining:
+    """One dictionary trained on a thread of its own. Training takes 1.5-3 s and zstd releases the GIL for it;
+    done on the writer's thread, it held up every commit behind it (a server's ingest stalled for that long,
+    and a bulk import's first row group waited for it). The batches written meanwhile use the generic
+    dictionary and keep it."""
+
+    def __init__(self, samples: Sequence[bytes]) -> None:
+        self._samples: Sequence[bytes] | None = samples
+        self.sample_count = len(samples)
+        self._data: bytes | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="glasslog-train-dictionary", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._data = train(self._samples or [])
+        except Exception as exc:  # noqa: BLE001 - zstd refuses too little or too uniform text; the caller retries
+            self._error = exc
+        finally:
+            self._samples = None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Has training finished (within `timeout` seconds)?"""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def result(self) -> bytes | None:
+        """The dictionary once trained; None while training runs. Raises what the trainer raised."""
+        if self._thread.is_alive():
+            return None
+        if self._error is not None:
+            raise self._error
+        return self._data
+
+
 class Codec:
     """The store's dictionaries, with compressors and (per thread: zstd contexts are not thread-safe)
     decompressors for each."""
