@@ -257,6 +257,52 @@ def test_a_store_made_before_a_hot_column_existed_gets_it_filled_on_open(tmp_pat
         log.close()
 
 
+@pytest.mark.parametrize("layout", ["per-event", "legacy"])
+def test_a_store_made_before_the_joined_ip_column_gets_it_filled_on_open(tmp_path, layout):
+    """`ip_chain_ips` (the prefilter for ipChain filters) is filled on open from the list column, in both
+    layouts, with exactly the text ingest gives; old and new events then answer ipChain filters as the matcher
+    does (a row left without it would be missed by the prefilter)."""
+    import duckdb
+
+    from glasslog.query import matches
+    from glasslog.store.columns import joined_text
+
+    def chained(i: int, request: object) -> dict:
+        return {"uuid": f"c-{i}", "published": f"2024-08-13T15:58:{i:02d}.000Z", "eventType": "user.session.start",
+                "request": request}
+
+    requests = [{"ipChain": [{"ip": "10.0.0.1"}, {"ip": "FE80::1"}]}, {"ipChain": [{"ip": "10.0.0.1 10.0.0.2"}]},
+                {"ipChain": [{"ip": None}, {}]}, {"ipChain": []}, {"ipChain": "10.0.0.1"}, None]
+    log = glasslog.open(tmp_path)
+    log.ingest([chained(i, r) for i, r in enumerate(requests)], org="acme")
+    log.close()
+    if layout == "legacy":
+        _make_legacy(tmp_path)
+    con = duckdb.connect(str(tmp_path / "glasslog.duckdb"))
+    con.execute(f"ALTER TABLE {'events' if layout == 'legacy' else 'event_rows'} DROP COLUMN ip_chain_ips")
+    con.close()
+
+    log = glasslog.open(tmp_path)
+    try:
+        log.ingest([chained(len(requests), {"ipChain": [{"ip": "fe80::1"}]})], org="acme")
+        rows = log.store._cursor().execute(
+            "SELECT uuid, ip_chain_ips, list_transform(ip_chain, lambda x: x.ip) FROM events ORDER BY uuid").fetchall()
+        assert [(u, j) for u, j, _ in rows] == [("c-0", " 10.0.0.1 fe80::1 "), ("c-1", " 10.0.0.1 10.0.0.2 "),
+                                                ("c-2", " "), ("c-3", " "), ("c-4", " "), ("c-5", " "),
+                                                ("c-6", " fe80::1 ")]
+        assert all(j == joined_text(ips or []) for _, j, ips in rows)
+        stored = log.search(org="acme", limit=None, **WIDE)
+        for text in ('request.ipChain.ip eq "FE80::1"', 'request.ipChain.ip eq "10.0.0.1"',
+                     'request.ipChain.ip eq "10.0.0.2"', 'request.ipChain.ip sw "10.0.0.1 "',
+                     'request.ipChain.ip ne "10.0.0.1"'):
+            got = {e["uuid"] for e in log.search(org="acme", filter=text, limit=None, **WIDE)}
+            assert got == {e["uuid"] for e in stored if matches(parse(text), e)}, text
+        assert {e["uuid"] for e in log.search(org="acme", filter='request.ipChain.ip eq "fe80::1"', limit=None,
+                                              **WIDE)} == {"c-0", "c-6"}
+    finally:
+        log.close()
+
+
 def test_a_legacy_store_reads_and_takes_new_events_exactly(tmp_path):
     """A store written before per-event compression keeps its layout: old and new events come back
     byte-for-byte, filters on fields without a column still read the text, duplicates are still found."""

@@ -5,6 +5,9 @@ What the compiler decides (the printer only spells it):
   the parameter is lower-cased here, so `eq` is a plain `col = ?` that DuckDB can push into the scan and prune
   with zone maps. Array attributes with a hot member use the list-of-structs column; everything else is read
   from `raw` through JSON functions. `published` compared with an instant uses the TIMESTAMP column.
+- **Prefilters.** A text test on a list member that has a joined column (`request.ipChain.ip`, columns.py) is
+  preceded by `contains` on that plain string column, a superset test that spares the lambda over the list for
+  nearly every row; the list predicate still decides, so results do not change.
 - **How it is compared.** Exactly the rules of `coercion.py`, the same ones the Python matcher runs.
 - **Three-valued logic.** SQL comparisons are NULL on a missing value, and `NOT NULL` is NULL, which would make
   `ne` and `not` wrong on missing attributes. The compiler pushes negations down to the comparisons
@@ -24,6 +27,7 @@ from glasslog.query.fields import Field, resolve
 from glasslog.query.keywords import prefilter_keywords
 from glasslog.query.parser import check_node
 from glasslog.query.sql_duckdb import DuckDBPrinter
+from glasslog.store.columns import JOINED_BY_MEMBER, SEPARATOR
 
 PRINTERS: dict[str, type[Printer]] = {"duckdb": DuckDBPrinter}
 
@@ -128,7 +132,28 @@ class _Compiler:
             # `col IS DISTINCT FROM ?` is NULL-safe and cheap
             lit = value.lower() if field.hot.case == "lower" or not field.exact else value
             return p.is_distinct(p.column(field.hot.column), self.bind(lit))
-        return self.finish(self.over(field, lambda s, low: self.text_test(field, op, value, s, low)), negated)
+        prefilter = self.joined_prefilter(field, op, value)  # bound first: its SQL comes first
+        sql, nullable = self.over(field, lambda s, low: self.text_test(field, op, value, s, low))
+        if prefilter is not None:
+            sql, nullable = p.and_([prefilter, sql]), True
+        return self.finish((sql, nullable), negated)
+
+    def joined_prefilter(self, field: Field, op: str, value: Any) -> str | None:
+        """`contains` on the member's joined column (columns.JoinedMember) when it is a sound superset of the text
+        test: the test compares the member's text as the list holds it (no lower() applied in SQL) with a string
+        literal by eq/sw/ew/co, never as an instant. For a value `v` in the list the joined text holds " v ",
+        so eq needs " lit ", sw " lit", ew "lit " and co "lit". Marked nullable so a negation is NULL-safe even
+        if a row lacked the column's value."""
+        if field.hot_list is None or field.hot_member is None or not isinstance(value, str) \
+                or op not in ("eq", "sw", "ew", "co"):
+            return None
+        joined = JOINED_BY_MEMBER.get((field.hot_list.column, field.hot_member.column))
+        lowered = field.hot_member.case == "lower"
+        if joined is None or (not lowered and not field.exact) or (op == "eq" and instant_us(value) is not None):
+            return None
+        lit = value.lower() if not field.exact or lowered else value  # as text_test binds it
+        part = {"eq": SEPARATOR + lit + SEPARATOR, "sw": SEPARATOR + lit, "ew": lit + SEPARATOR, "co": lit}[op]
+        return self.p.contains(self.p.column(joined.column), self.bind(part))
 
     def text_test(self, field: Field, op: str, value: Any, s: str, lowered: bool) -> str:
         """SQL for one text `s` passing `op value` (see coercion.py). `lowered`: s is already lower-case."""

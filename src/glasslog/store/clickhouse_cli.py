@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
                                                     "ReplicatedMergeTree per shard + Distributed by org.")] = None,
         db: Annotated[str, typer.Option("--db", help="Database name.")] = "glasslog",
         upgrade: Annotated[bool, typer.Option("--upgrade", help="Print the ALTERs that take tables made by an "
-                                              "older glasslog (schema 1 or 2) to this version instead.")] = False,
+                                              "older glasslog (any older schema) to this version instead.")] = False,
     ) -> None:
         """Print the CREATE statements for glasslog's tables (pipe into `clickhouse-client --multiquery`)."""
         from glasslog.store.clickhouse_schema import ddl_script, upgrade_script

@@ -34,7 +34,7 @@ import pyarrow as pa
 
 from glasslog.query.coercion import value_text
 from glasslog.store.base import ValidEvent
-from glasslog.store.columns import LISTS, SCALARS, HotColumn
+from glasslog.store.columns import JOINED, LISTS, SCALARS, HotColumn, joined_text
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FOREVER_S = int((datetime(2106, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds())
@@ -285,6 +285,10 @@ def event_table(org: str, events: Sequence[ValidEvent], seqs: Sequence[int],
             lists.append([dict(zip(members, element(it), strict=True)) for it in items]
                          if type(items) is list else [])
         columns[name] = pa.array(lists, list_type(members))
+        for j in JOINED:
+            if j.list == name:  # from the list's own (lowered) texts, as the DEFAULT over the list would
+                columns[j.column] = pa.array([joined_text([it[j.member] for it in items]) for items in lists],
+                                             pa.string())
     columns["lat"] = pa.array([_coordinate(_at(o, (*_GEO, "lat"))) for o in objs], pa.float64())
     columns["lon"] = pa.array([_coordinate(_at(o, (*_GEO, "lon"))) for o in objs], pa.float64())
     columns["raw"] = pa.array([e.raw for e in events], pa.binary()).cast(pa.string())

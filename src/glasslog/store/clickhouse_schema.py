@@ -22,13 +22,15 @@ Why each choice (see also the "Scaling out" section of the README):
   decompressing that much; the other columns flush blocks of at least 1 MiB (several granules), which
   halves the repetitive identifiers (sessions, `dtHash`, targets). See BENCHMARKS.md.
 - The hot columns have DEFAULT expressions over `raw` (one `JSONExtract` through the `_hot` alias), so ingest
-  can send only the JSON and let ClickHouse derive them (clickhouse_rows explains when it does not).
+  can send only the JSON and let ClickHouse derive them (clickhouse_rows explains when it does not). A joined
+  column (`ip_chain_ips`, columns.JoinedMember) has its DEFAULT over its list column instead, so it holds the
+  list's own texts whichever path filled the list, and parts written before it existed compute it when read.
 - The metadata KV is a `ReplacingMergeTree(version)` keyed by (org, kind, key); a delete is a tombstone row.
 """
 
 from __future__ import annotations
 
-from glasslog.store.columns import LISTS, SCALARS
+from glasslog.store.columns import JOINED, LISTS, SCALARS, SEPARATOR, JoinedMember
 
 # Enumerations and other low-cardinality hot columns.
 _LOW_CARDINALITY = {
@@ -54,9 +56,9 @@ _INDEXES = (
 # seq = ingest µs << NODE_BITS | node
 NODE_BITS = 10
 # The events table's schema version, kept in its COMMENT. 1 (no comment): hot columns filled by Python only.
-# 2: hot columns have DEFAULT expressions over `raw` (and the `_hot` alias); 3: the `privilege_granted` column.
-# `upgrade_ddl` takes 1 or 2 to 3.
-SCHEMA_VERSION = 3
+# 2: hot columns have DEFAULT expressions over `raw` (and the `_hot` alias); 3: the `privilege_granted` column;
+# 4: the `ip_chain_ips` joined column. `upgrade_ddl` takes 1, 2 or 3 to 4.
+SCHEMA_VERSION = 4
 SCHEMA_COMMENT = f"glasslog events schema {SCHEMA_VERSION}"
 # Compressed block sizes (see the module docstring): the raw JSON's own, and the table's for every other column.
 RAW_BLOCKS = "max_compress_block_size = 16777216, min_compress_block_size = 16777216"
@@ -119,6 +121,14 @@ def _get(base: str, path: tuple[str, ...]) -> str:
 HOT = "_hot"  # ALIAS column (never stored): the event's hot paths as one named tuple
 
 
+def joined_default(j: JoinedMember) -> str:
+    """`columns.joined_text` over the list column: a separator, then each non-null member and a separator."""
+    member = f"tupleElement(_x, '{j.member}')"
+    sep = f"'{SEPARATOR}'"
+    return (f"concat({sep}, arrayStringConcat(arrayMap(_x -> concat(assumeNotNull({member}), {sep}), "
+            f"arrayFilter(_x -> isNotNull({member}), `{j.list}`))))")
+
+
 def hot_alias() -> str:
     return f"`{HOT}` {hot_tuple_type()} ALIAS JSONExtract(raw, '{hot_tuple_type()}')"
 
@@ -140,6 +150,8 @@ def hot_defaults() -> dict[str, str]:
         out[lst.column] = f"arrayMap(_e -> tuple({', '.join(members)}), {_get(j, lst.path)})"
     out["lat"] = _get(j, (*_GEO, "lat"))
     out["lon"] = _get(j, (*_GEO, "lon"))
+    for joined in JOINED:
+        out[joined.column] = joined_default(joined)
     return out
 
 
@@ -162,6 +174,7 @@ def event_columns() -> list[str]:
         members = ", ".join(f"`{m.column}` {_nullable(m.column, m.column in _LIST_LOW_CARDINALITY)}"
                             for m in lst.members)
         cols.append(f"`{lst.column}` Array(Tuple({members})) DEFAULT {defaults[lst.column]} CODEC(ZSTD(3))")
+    cols += [f"`{j.column}` String DEFAULT {defaults[j.column]} CODEC(ZSTD(3))" for j in JOINED]
     cols += [
         f"`lat` Nullable(Float64) DEFAULT {defaults['lat']} CODEC(ZSTD(3))",
         f"`lon` Nullable(Float64) DEFAULT {defaults['lon']} CODEC(ZSTD(3))",
@@ -208,7 +221,7 @@ def schema_version(comment: str) -> int:
 
 
 def upgrade_ddl(db: str, cluster: str | None = None) -> list[str]:
-    """ALTERs taking an events table of an older schema (1 or 2) to this version: metadata only (existing parts
+    """ALTERs taking an events table of an older schema (1, 2 or 3) to this version: metadata only (existing parts
     keep their values and blocks; the DEFAULTs apply to later inserts, the block sizes to later inserts and
     merges, and a column added here is computed from `raw` for the parts written before it). On a
     cluster both the shards' tables and the Distributed table get the DEFAULTs (an INSERT into the Distributed
@@ -269,8 +282,9 @@ def ddl_script(db: str, cluster: str | None = None) -> str:
 
 
 def upgrade_script(db: str, cluster: str | None = None) -> str:
-    """`upgrade_ddl` as a script, for a database made by an older glasslog (schema 1 or 2) whose nodes run with
+    """`upgrade_ddl` as a script, for a database made by an older glasslog (schema 1 to 3) whose nodes run with
     `create=0` (a node allowed to create runs these itself on open)."""
-    head = [f"-- glasslog events schema 1 or 2 -> {SCHEMA_VERSION}" + (f" on cluster {cluster}" if cluster else ""),
+    head = [f"-- glasslog events schema 1 to {SCHEMA_VERSION - 1} -> {SCHEMA_VERSION}"
+            + (f" on cluster {cluster}" if cluster else ""),
             "-- Metadata only. Existing rows keep their values, later inserts let ClickHouse derive the hot columns."]
     return "\n".join(head) + "\n\n" + ";\n\n".join(upgrade_ddl(db, cluster)) + ";\n"

@@ -91,6 +91,33 @@ LISTS: tuple[HotList, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class JoinedMember:
+    """One member of a hot list flattened into a scalar text column, as a cheap prefilter for filters on it.
+
+    Testing a list of structs runs a lambda over every row's list (300+ ms at 10M events); a plain string
+    column is scanned ten times faster. The text is `joined_text` of the member's values as the list holds
+    them (so already lower-cased for a "lower" member): a space, each non-null value followed by a space.
+    Whatever a value contains (a hostile event may put spaces in `ip`), an element whose value is `v` makes
+    " v " a substring, so `contains` on this column is a SUPERSET test for eq/sw/ew/co on the member; the
+    exact list predicate still decides. Never NULL (no values: " ")."""
+
+    column: str
+    list: str  # the HotList's column
+    member: str  # the member's column in that list
+
+
+JOINED: tuple[JoinedMember, ...] = (JoinedMember("ip_chain_ips", "ip_chain", "ip"),)
+JOINED_BY_MEMBER: dict[tuple[str, str], JoinedMember] = {(j.list, j.member): j for j in JOINED}
+SEPARATOR = " "
+
+
+def joined_text(values: list[str | None]) -> str:
+    """The reference definition of a JoinedMember column's text (the stores compute the same in SQL)."""
+    return SEPARATOR + "".join(v + SEPARATOR for v in values if v is not None)
+
+
 # Columns every row has besides the hot attributes.
 #   org       VARCHAR    tenant; every statement is guarded by it
 #   seq       BIGINT     persistence sequence, assigned at commit, increasing per store
@@ -98,6 +125,7 @@ LISTS: tuple[HotList, ...] = (
 #   lat, lon  DOUBLE     client.geographicalContext.geolocation, for the map
 #   raw       VARCHAR    the event's JSON (JSON-equal to what was received), zstd-compressed
 #   The `uuid` column above is the dedupe key together with org.
+#   The JOINED columns above are derived from their list column, at ingest and (for older stores) on open.
 
 BY_PATH: dict[tuple[str, ...], HotColumn] = {c.path: c for c in SCALARS}
 LIST_BY_PATH: dict[tuple[str, ...], HotList] = {h.path: h for h in LISTS}
