@@ -44,3 +44,22 @@ def test_clickhouse_sql_and_matcher_select_the_same_events(store: ClickHouseStor
         expected = {v.uuid for v in valid if matches(node, v.obj)}
         assert got == expected, (str(node), compile_filter(node, "clickhouse"),
                                  [v.obj for v in valid if (v.uuid in got) != (v.uuid in expected)])
+
+
+@pytest.mark.parametrize("value", [5.0, -5.0, 0.0, -0.0, 1e20, 2.5, 5, -7, 1e-7, 1e21])
+def test_a_number_is_compared_as_the_same_text_on_clickhouse(store: ClickHouseStore, value: float) -> None:
+    """ClickHouse writes an extracted integral double without its fraction (5.0 as `5`); the matcher's text is
+    `5.0`. Found by the property above (`request: 5.0`, `request eq "5"`)."""
+    from glasslog.events.validate import validate_event
+    from glasslog.query.coercion import json_text
+    from glasslog.query.parser import parse_filter
+
+    org = f"org{next(_orgs)}"
+    event = {"uuid": f"n-{org}", "published": "2024-01-01T00:00:00Z", "eventType": "x", "request": value}
+    store.ingest(org, [validate_event(event)])
+    text = json_text(value)
+    for literal in sorted({text, text.removesuffix(".0"), f"{text}.0"}):
+        node = parse_filter(f'request eq "{literal}"')
+        got = [e.uuid for e in store.search(org, SearchQuery(filter=node, since=WIDE[0], until=WIDE[1],
+                                                             limit=None)).events]
+        assert got == ([event["uuid"]] if matches(node, event) else []), (value, literal)

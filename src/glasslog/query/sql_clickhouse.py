@@ -97,8 +97,15 @@ class ClickHousePrinter(Printer):
 
     def json_text_at(self, base: str, path: tuple[str, ...], known: int) -> str:
         value = self.json_at(base, path, known)
-        return (f"if(JSONType({value}) = 'String', JSONExtractString({value}), "
-                f"nullIf({value}, 'null'))")
+        text = f"if(JSONType({value}) = 'String', JSONExtractString({value}), nullIf({value}, 'null'))"
+        if not path or known < len(path):
+            return text
+        # ClickHouse re-serialises what it extracts and writes an integral double without its fraction (5.0 as
+        # `5`, typed Int64 from then on); DuckDB and the matcher (coercion.json_text) keep `5.0`, so where the
+        # path is read straight from the document its own type puts the fraction back. (A path found through
+        # another key case is walked raw, which loses the type: there 5.0 still reads as `5`.)
+        return (f"if(JSONType({base}{self._args(path)}) = 'Double' AND match({value}, '^-?[0-9]+$'), "
+                f"concat({value}, '.0'), {text})")
 
     def json_present(self, value: str) -> str:
         return (f"coalesce({value} IS NOT NULL AND multiIf(JSONType({value}) = 'Null', false, "
