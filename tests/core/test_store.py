@@ -214,11 +214,24 @@ def _make_legacy(path) -> None:
     con.close()
 
 
+def _store_without_column(path, layout: str, events: list[dict], column: str) -> None:  # noqa: ANN001
+    """A store holding `events`, in `layout`, as a glasslog from before `column` existed would have left it."""
+    import duckdb
+
+    log = glasslog.open(path)
+    assert log.ingest(events, org="acme").accepted == len(events)
+    log.close()
+    if layout == "legacy":
+        _make_legacy(path)
+    con = duckdb.connect(str(path / "glasslog.duckdb"))
+    con.execute(f"ALTER TABLE {'events' if layout == 'legacy' else 'event_rows'} DROP COLUMN {column}")
+    con.close()
+
+
 @pytest.mark.parametrize("layout", ["per-event", "legacy"])
 def test_a_store_made_before_a_hot_column_existed_gets_it_filled_on_open(tmp_path, layout):
     """An older glasslog's store lacks newer hot columns; opening it adds them from the kept JSON, so old events
     answer filters on the new column exactly as new ones do (in both storage layouts)."""
-    import duckdb
 
     import glasslog
 
@@ -232,14 +245,7 @@ def test_a_store_made_before_a_hot_column_existed_gets_it_filled_on_open(tmp_pat
     events = [grant(0, "Super administrator"), grant(1, "Help Desk administrator"), grant(2, None),
               {"uuid": "o-3", "published": "2024-08-13T15:58:03.000Z", "eventType": "user.session.start",
                "displayMessage": "privilegeGranted is only a word here"}]
-    log = glasslog.open(tmp_path)
-    assert log.ingest(events, org="acme").accepted == 4
-    log.close()
-    if layout == "legacy":
-        _make_legacy(tmp_path)
-    con = duckdb.connect(str(tmp_path / "glasslog.duckdb"))
-    con.execute(f"ALTER TABLE {'events' if layout == 'legacy' else 'event_rows'} DROP COLUMN privilege_granted")
-    con.close()
+    _store_without_column(tmp_path, layout, events, "privilege_granted")
 
     log = glasslog.open(tmp_path)
     try:
@@ -262,7 +268,6 @@ def test_a_store_made_before_the_joined_ip_column_gets_it_filled_on_open(tmp_pat
     """`ip_chain_ips` (the prefilter for ipChain filters) is filled on open from the list column, in both
     layouts, with exactly the text ingest gives; old and new events then answer ipChain filters as the matcher
     does (a row left without it would be missed by the prefilter)."""
-    import duckdb
 
     from glasslog.query import matches
     from glasslog.store.columns import joined_text
@@ -273,14 +278,7 @@ def test_a_store_made_before_the_joined_ip_column_gets_it_filled_on_open(tmp_pat
 
     requests = [{"ipChain": [{"ip": "10.0.0.1"}, {"ip": "FE80::1"}]}, {"ipChain": [{"ip": "10.0.0.1 10.0.0.2"}]},
                 {"ipChain": [{"ip": None}, {}]}, {"ipChain": []}, {"ipChain": "10.0.0.1"}, None]
-    log = glasslog.open(tmp_path)
-    log.ingest([chained(i, r) for i, r in enumerate(requests)], org="acme")
-    log.close()
-    if layout == "legacy":
-        _make_legacy(tmp_path)
-    con = duckdb.connect(str(tmp_path / "glasslog.duckdb"))
-    con.execute(f"ALTER TABLE {'events' if layout == 'legacy' else 'event_rows'} DROP COLUMN ip_chain_ips")
-    con.close()
+    _store_without_column(tmp_path, layout, [chained(i, r) for i, r in enumerate(requests)], "ip_chain_ips")
 
     log = glasslog.open(tmp_path)
     try:
