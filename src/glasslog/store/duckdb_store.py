@@ -301,10 +301,9 @@ class DuckDBStore:
                 self._training, self._train_after = None, self._train_after * 4
                 data = None
             if data is not None:
-                self._training_samples, self._training = self._training.sample_count, None
+                used, self._training = self._training.sample_count, None
                 number = self._codec.newest + 1
-                cur.execute("INSERT INTO json_dicts VALUES (?, ?, now(), ?)",
-                            [number, data, self._training_samples]).fetchall()
+                cur.execute("INSERT INTO json_dicts VALUES (?, ?, now(), ?)", [number, data, used]).fetchall()
                 self._codec.add(number, data)
                 return number
         self._generic_rows += len(fresh)
