@@ -16,6 +16,8 @@ from glasslog.events.validate import validate_event
 
 
 def stored(api: Api, org: str = "acme") -> list[dict]:
+    # the API acknowledges journaled events; this reads the store directly, behind the API's visibility wait
+    assert api.client.app.state.committer.settle(timeout=30)
     return api.log.search(org=org, since=datetime(2000, 1, 1, tzinfo=UTC), limit=None)
 
 

@@ -17,6 +17,7 @@ from glasslog.api import auth, logs_ingest, logs_read
 from glasslog.api.cursor import CursorSigner, load_secret
 from glasslog.api.errors import install_error_handlers
 from glasslog.api.group_commit import GroupCommitter
+from glasslog.api.journaled_ingest import JournaledIngest
 from glasslog.api.middleware import ApiMiddleware
 from glasslog.api.query_runner import QueryRunner
 from glasslog.api.ratelimit import RateLimiter
@@ -63,7 +64,7 @@ def _quiet_gc() -> None:
 def create_app(log_: Log, settings: Settings | None = None) -> FastAPI:
     """An app serving `log_`; the caller owns the log (and closes it after the app shuts down)."""
     settings = settings or Settings()
-    committer_box: dict[str, GroupCommitter] = {}
+    committer_box: dict[str, GroupCommitter | JournaledIngest] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -85,7 +86,7 @@ def create_app(log_: Log, settings: Settings | None = None) -> FastAPI:
                   docs_url="/api/docs", redoc_url=None)
     tokens = TokenCache(log_, settings.token_cache_seconds)
     authenticator = auth.Authenticator(tokens, auth.SessionStore(settings.session_ttl_seconds))
-    committer = GroupCommitter(log_, settings.group_commit_max_events, settings.group_commit_linger_ms)
+    committer = _committer(log_, settings)
     committer_box["c"] = committer
 
     app.state.log = log_
@@ -99,10 +100,23 @@ def create_app(log_: Log, settings: Settings | None = None) -> FastAPI:
     app.include_router(logs_read.router)
     app.include_router(logs_ingest.router)
     app.include_router(auth.router)
-    app.add_middleware(ApiMiddleware, authenticator=authenticator, limiter=RateLimiter(), settings=settings)
+    app.add_middleware(ApiMiddleware, authenticator=authenticator, limiter=RateLimiter(), settings=settings,
+                       visible=committer.wait_visible if isinstance(committer, JournaledIngest) else None)
 
     if mount_console is not None:
         mount_console(app, log_)
     if mount_detect is not None:
         mount_detect(app, log_)
     return app
+
+
+def _committer(log_: Log, settings: Settings) -> GroupCommitter | JournaledIngest:
+    """The journal where there is a local directory for it (a DuckDB store's, or `journal_dir`); a remote
+    ClickHouse store without one commits each group of requests directly."""
+    directory = settings.journal_dir
+    if directory is None and getattr(log_.store, "data_dir", None) is not None:
+        directory = str(log_.store.data_dir / "journal")  # type: ignore[attr-defined]
+    if settings.ingest_journal and directory is not None:
+        return JournaledIngest(log_, directory, settings.group_commit_max_events, settings.journal_backlog_events,
+                               settings.journal_apply_idle_ms, settings.journal_apply_max_delay_ms)
+    return GroupCommitter(log_, settings.group_commit_max_events, settings.group_commit_linger_ms)

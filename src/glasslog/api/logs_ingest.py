@@ -5,7 +5,8 @@ Body: a JSON array of LogEvents or NDJSON (`application/json`, `application/x-nd
 form — a gzip bomb is small on the wire) passes `max_body_bytes` → 413. A body that cannot be parsed as a
 whole → 400 and nothing is stored; otherwise valid events are stored and invalid ones reported by index:
 `{"accepted": n, "duplicates": n, "rejected": [{"index": i, "errorSummary": "…"}]}`.
-The response is sent only after the committer (group_commit.py) reports the events durably committed.
+The response is sent only after the events are durable: in the ingest journal (journaled_ingest.py), or
+committed to the store where there is no journal (group_commit.py).
 """
 
 from __future__ import annotations

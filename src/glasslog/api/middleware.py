@@ -3,6 +3,7 @@
 - an `X-Okta-Request-Id` on every response;
 - the caller resolved once (token or session cookie) and put in `request.state.auth`;
 - the CSRF check for cookie-authenticated state changes;
+- with the ingest journal, a wait until writes acknowledged earlier are visible (read-your-writes);
 - rate limits, with `X-Rate-Limit-*` headers on every response and 429 E0000047 + `Retry-After` beyond;
 - any exception that escaped the app turned into a 500 E0000009 Okta body (never a bare traceback page).
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -35,8 +37,9 @@ def request_id() -> str:
 
 class ApiMiddleware:
     def __init__(self, app: ASGIApp, authenticator: Authenticator, limiter: RateLimiter,
-                 settings: Settings) -> None:
+                 settings: Settings, visible: Callable[[float], Awaitable[None]] | None = None) -> None:
         self.app = app
+        self.visible = visible
         self.auth = authenticator
         self.limiter = limiter
         self.settings = settings
@@ -94,6 +97,8 @@ class ApiMiddleware:
                 await self._send_error(send, forbidden("missing or wrong X-CSRF-Token header"), rid, decision)
                 return
 
+        if self.visible is not None and not (method == "POST" and path.rstrip("/") == LOGS_PATH):
+            await self.visible(self.settings.read_visibility_wait_seconds)  # read your acknowledged writes
         started = False
 
         async def send_with_headers(message: Message) -> None:

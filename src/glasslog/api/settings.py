@@ -17,8 +17,14 @@ environment alone and a developer by flags alone.
 | `rate_limit_other_per_minute` | `GLASSLOG_RATE_LIMIT_OTHER_PER_MINUTE` | `6000` | any other request per org |
 | `rate_limit_anonymous_per_minute` | `GLASSLOG_RATE_LIMIT_ANONYMOUS_PER_MINUTE` | `600` | per IP, without credentials |
 | `token_share` | `GLASSLOG_TOKEN_SHARE` | `0.5` | fraction of its org's budget one token may use |
-| `group_commit_max_events` | `GLASSLOG_GROUP_COMMIT_MAX_EVENTS` | `100000` | most events merged into one commit |
-| `group_commit_linger_ms` | `GLASSLOG_GROUP_COMMIT_LINGER_MS` | `0` | extra wait to gather batches per commit |
+| `group_commit_max_events` | `GLASSLOG_GROUP_COMMIT_MAX_EVENTS` | `100000` | most events per journal write or commit |
+| `group_commit_linger_ms` | `GLASSLOG_GROUP_COMMIT_LINGER_MS` | `0` | extra wait per commit (no journal) |
+| `ingest_journal` | `GLASSLOG_INGEST_JOURNAL` | `true` | acknowledge a POST once journaled |
+| `journal_dir` | `GLASSLOG_JOURNAL_DIR` | `DATA/journal` | journal; ClickHouse: only if set |
+| `journal_backlog_events` | `GLASSLOG_JOURNAL_BACKLOG_EVENTS` | `200000` | store's lag before writers wait |
+| `journal_apply_idle_ms` | `GLASSLOG_JOURNAL_APPLY_IDLE_MS` | `200` | apply once writers pause this long… |
+| `journal_apply_max_delay_ms` | `GLASSLOG_JOURNAL_APPLY_MAX_DELAY_MS` | `5000` | …or an event waited this long |
+| `read_visibility_wait_seconds` | `GLASSLOG_READ_VISIBILITY_WAIT_SECONDS` | `10` | a read's wait for acked writes |
 | `session_ttl_seconds` | `GLASSLOG_SESSION_TTL_SECONDS` | `28800` | console session lifetime |
 | `cookie_secure` | `GLASSLOG_COOKIE_SECURE` | `false` | mark the session cookie `Secure` (HTTPS) |
 | `secret_key` | `GLASSLOG_SECRET_KEY` | — | signs `after` cursors; default: random, kept in the data dir |
@@ -59,6 +65,12 @@ class Settings:
     token_share: float = 0.5
     group_commit_max_events: int = 100_000
     group_commit_linger_ms: float = 0.0
+    ingest_journal: bool = True
+    journal_dir: str | None = None
+    journal_backlog_events: int = 200_000
+    journal_apply_idle_ms: float = 200.0
+    journal_apply_max_delay_ms: float = 5000.0
+    read_visibility_wait_seconds: float = 10.0
     session_ttl_seconds: int = 8 * 3600
     cookie_secure: bool = False
     secret_key: str | None = None

@@ -104,9 +104,14 @@ class Bucket:
 class Store(Protocol):
     """A durable, per-org LogEvent store."""
 
-    def ingest(self, org: str, events: Sequence[ValidEvent]) -> IngestResult:
+    def ingest(self, org: str, events: Sequence[ValidEvent], keep_order: bool = False) -> IngestResult:
         """Store events not already in the org (by uuid); returns once the batch is durably committed.
-        `rejected` is left empty: validation happens before the store."""
+        `rejected` is left empty: validation happens before the store. Persistence order within the batch
+        follows `published`, unless `keep_order` (a caller that merged batches acknowledged one after another
+        and has sorted each itself)."""
+
+    def stored_uuids(self, org: str, events: Sequence[ValidEvent]) -> set[str]:
+        """The uuids among `events` that the org already holds (committed ones: what `ingest` would skip)."""
 
     def search(self, org: str, query: SearchQuery) -> Page: ...
 

@@ -198,21 +198,22 @@ class ClickHouseStore:
 
     # -- writing ----------------------------------------------------------------------------------------
 
-    def ingest(self, org: str, events: Sequence[ValidEvent]) -> IngestResult:
+    def ingest(self, org: str, events: Sequence[ValidEvent], keep_order: bool = False) -> IngestResult:
         result = IngestResult()
         if not events:
             return result
         batch, result.duplicates = unique_by_uuid(events)
         retention = self._retention_days(org)
         with self._write_lock:
-            existing = self._existing(org, batch)
+            existing = self.stored_uuids(org, batch)
             fresh = [e for e in batch if e.uuid not in existing] if existing else batch
             result.duplicates += len(batch) - len(fresh)
             result.stored_before = existing
             if not fresh:
                 return result
             # persistence order within a batch follows `published`, so pollers see time order
-            fresh.sort(key=lambda e: e.published)
+            if not keep_order:
+                fresh.sort(key=lambda e: e.published)
             seqs = self._assign(len(fresh))
             tables = self._tables(org, fresh, seqs, retention)
             self._inflight = seqs[0]
@@ -244,9 +245,9 @@ class ClickHouseStore:
         return [raw_table(org, [fresh[i] for i in plain], [seqs[i] for i in plain], retention),
                 event_table(org, [fresh[i] for i in odd], [seqs[i] for i in odd], retention)]
 
-    def _existing(self, org: str, batch: Sequence[ValidEvent]) -> set[str]:
-        """Uuids of the batch already stored for the org. The same event always carries the same
-        `published`, so only the batch's time range is read (primary key + the uuid bloom filter)."""
+    def stored_uuids(self, org: str, batch: Sequence[ValidEvent]) -> set[str]:
+        """The same event always carries the same `published`, so only the batch's time range is read
+        (primary key + the uuid bloom filter)."""
         found: set[str] = set()
         ordered = sorted(batch, key=lambda e: e.published)
         for i in range(0, len(ordered), _PROBE_CHUNK):

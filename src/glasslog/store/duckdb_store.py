@@ -29,7 +29,7 @@ from typing import Any
 import duckdb
 import orjson
 import pyarrow as pa
-import pyarrow.compute
+import pyarrow.compute as pc
 
 from glasslog.errors import GlasslogError
 from glasslog.store import duckdb_rollup, event_json
@@ -144,15 +144,20 @@ def _transform_schema() -> str:
 
 # How json_transform writes a double as VARCHAR when it takes the exponent form (1e+20, 1.5e-06); the
 # json_extract_string text the columns promise (and the matcher's coercion.json_text) is 100000000000000000000.0
-# and 0.0000015 there.
-_CAST_EXPONENT = r"-?[0-9]+(\.[0-9]+)?e[-+][0-9]+"
+# and 0.0000015 there. Such values are rare, so they are found in the derived columns and read again from the
+# text: a CASE with json_extract_string on every column cost ~20 ms per statement, whatever its size.
+_EXPONENT_FORM = r"^-?[0-9]+(\.[0-9]+)?e[-+][0-9]+$"
 
 
-def _as_extracted(expr: str, path: tuple[str, ...]) -> str:
-    """A scalar from json_transform, as json_extract_string gives it: the two differ only for doubles written
-    with an exponent, which a cheap test finds; those few are read again from the text."""
-    return (f"CASE WHEN (contains({expr}, 'e-') OR contains({expr}, 'e+')) AND regexp_full_match({expr}, "
-            f"'{_CAST_EXPONENT}') THEN json_extract_string(raw, '{_json_path(path)}') ELSE {expr} END")
+def _exponent_rows(values: pa.ChunkedArray | pa.Array) -> pa.Array | None:
+    """Positions of values in the exponent form, or None (the usual answer, after two substring scans)."""
+    hit = pc.or_(pc.match_substring(values, "e+"), pc.match_substring(values, "e-"))
+    if not pc.any(hit).as_py():
+        return None
+    hit = pc.and_(hit, pc.match_substring_regex(values, _EXPONENT_FORM))
+    if not pc.any(hit).as_py():
+        return None
+    return pc.indices_nonzero(pc.fill_null(hit, False))
 
 
 def _derive_select() -> str:
@@ -161,7 +166,7 @@ def _derive_select() -> str:
     def ref(path: tuple[str, ...], base: str = "j") -> str:
         return base + "".join(f".{_ident(p)}" for p in path)
 
-    exprs = [f"{_lowered(c, _as_extracted(ref(c.path), c.path))} AS {c.column}" for c in SCALARS]
+    exprs = [f"{_lowered(c, ref(c.path))} AS {c.column}" for c in SCALARS]
     for lst in LISTS:
         fields = ", ".join(f"{m.column} := {_lowered(m, ref(m.path, 'e'))}" for m in lst.members)
         exprs.append(f"list_transform({ref(lst.path)}, lambda e: struct_pack({fields})) AS {lst.column}")
@@ -272,6 +277,8 @@ class DuckDBStore:
         # Built here from the events if the store lacks it.
         self._rollup = duckdb_rollup.Rollup(self._con, self._rows)
         self._seq = int(self._con.execute(f"SELECT coalesce(max(seq), 0) FROM {self._rows}").fetchall()[0][0])
+        self._newest: dict[str, datetime] = {}
+        self._newest_lock = threading.Lock()
         self._closed = False
 
     def _open_dictionaries(self) -> event_json.Codec:
@@ -365,31 +372,22 @@ class DuckDBStore:
 
     # -- writing ----------------------------------------------------------------------------------------
 
-    def ingest(self, org: str, events: Sequence[ValidEvent]) -> IngestResult:
+    def ingest(self, org: str, events: Sequence[ValidEvent], keep_order: bool = False) -> IngestResult:
         result = IngestResult()
         if not events:
             return result
         batch, result.duplicates = unique_by_uuid(events)
-        lo = min(e.published for e in batch)
-        hi = max(e.published for e in batch)
         with self._write_lock:
             cur = self._cursor()
-            cur.register("probe", pa.table({"uuid": pa.array([e.uuid for e in batch], pa.string())}))
-            try:
-                # The same event always carries the same `published`, so the probe only reads row groups whose
-                # time range overlaps the batch: cheap when producers send roughly in time order.
-                existing = {r[0] for r in cur.execute(
-                    "SELECT uuid FROM events WHERE org = ? AND published BETWEEN ? AND ? "
-                    "AND uuid IN (SELECT uuid FROM probe)", [org, _naive(lo), _naive(hi)]).fetchall()}
-            finally:
-                cur.unregister("probe")
+            existing = self.stored_uuids(org, batch)
             fresh = [e for e in batch if e.uuid not in existing] if existing else batch
             result.duplicates += len(batch) - len(fresh)
             result.stored_before = existing
             if not fresh:
                 return result
             # Persistence order within a batch follows `published`, so readers polling by seq see time order.
-            fresh.sort(key=lambda e: e.published)
+            if not keep_order:
+                fresh.sort(key=lambda e: e.published)
             base = self._seq
             staged = _staged(fresh, base)
             if self._codec is None:
@@ -410,9 +408,43 @@ class DuckDBStore:
             finally:
                 cur.unregister("derived")
             self._seq = base + len(fresh)
+            newest = max(e.published for e in fresh)
+            with self._newest_lock:  # after the commit: see _newest_stored
+                if org in self._newest and newest > self._newest[org]:
+                    self._newest[org] = newest
         result.accepted = len(fresh)
         result.first_seq, result.last_seq = base + 1, base + len(fresh)
         return result
+
+    def stored_uuids(self, org: str, events: Sequence[ValidEvent]) -> set[str]:
+        if not events:
+            return set()
+        lo = min(e.published for e in events)
+        hi = max(e.published for e in events)
+        if lo > self._newest_stored(org):
+            return set()  # newer than all the org holds (a forwarder sending in time order): nothing to look up
+        cur = self._cursor()
+        cur.register("probe", pa.table({"uuid": pa.array([e.uuid for e in events], pa.string())}))
+        try:
+            # The same event always carries the same `published`, so the probe only reads row groups whose
+            # time range overlaps the batch: cheap when producers send roughly in time order.
+            return {r[0] for r in cur.execute(
+                "SELECT uuid FROM events WHERE org = ? AND published BETWEEN ? AND ? "
+                "AND uuid IN (SELECT uuid FROM probe)", [org, _naive(lo), _naive(hi)]).fetchall()}
+        finally:
+            cur.unregister("probe")
+
+    def _newest_stored(self, org: str) -> datetime:
+        """The latest `published` the org holds (a bound: deletions leave it as it was), read once per org.
+        The first read holds the lock, so a commit that its snapshot missed raises the bound after it."""
+        with self._newest_lock:
+            newest = self._newest.get(org)
+            if newest is None:
+                row = self._cursor().execute(f"SELECT max(published) FROM {self._rows} WHERE org = ?",
+                                             [org]).fetchall()
+                newest = _aware(row[0][0]) if row and row[0][0] is not None else datetime.min.replace(tzinfo=UTC)
+                self._newest[org] = newest
+            return newest
 
     def _derive(self, cur: duckdb.DuckDBPyConnection, staged: pa.Table, json_columns: list[pa.Array]) -> pa.Table:
         """The batch as the table's columns, in two steps. Deriving the hot columns (JSON parsing) runs on both
@@ -430,10 +462,27 @@ class DuckDBStore:
         if hot.num_rows != staged.num_rows:  # pragma: no cover - a projection keeps every row
             raise GlasslogError("E0000009", "deriving the hot columns lost rows", status=500)
         if not hot.column("seq").equals(staged.column("seq")):  # pragma: no cover - DuckDB keeps scan order
-            hot = hot.take(pa.compute.sort_indices(hot.column("seq")))
+            hot = hot.take(pc.sort_indices(hot.column("seq")))
+        hot = self._reread_exponents(cur, hot, staged.column("raw"))
         return pa.Table.from_arrays(
             [staged.column("seq"), staged.column("published"), *hot.columns[1:], *json_columns],
             names=_HOT_COLUMNS + self._json_columns)
+
+    def _reread_exponents(self, cur: duckdb.DuckDBPyConnection, hot: pa.Table, raw: pa.ChunkedArray) -> pa.Table:
+        """Scalar hot columns with a double in the exponent form get json_extract_string's text instead."""
+        for col in SCALARS:
+            at = _exponent_rows(hot.column(col.column))
+            if at is None:
+                continue
+            texts = raw.take(at).to_pylist()
+            fixed = cur.execute(f"SELECT {_lowered(col, 'json_extract_string(t, ?)')} FROM unnest(?) WITH ORDINALITY "
+                                "AS u(t, n) ORDER BY n", [_json_path(col.path), texts]).fetchall()
+            values = hot.column(col.column).to_pylist()
+            for row, (text,) in zip(at.to_pylist(), fixed, strict=True):
+                values[row] = text
+            index = hot.column_names.index(col.column)
+            hot = hot.set_column(index, col.column, pa.array(values, pa.string()))
+        return hot
 
     def delete_before(self, org: str, cutoff: datetime) -> int:
         with self._write_lock:
