@@ -19,6 +19,7 @@ from glasslog.api.errors import install_error_handlers
 from glasslog.api.group_commit import GroupCommitter
 from glasslog.api.journaled_ingest import JournaledIngest
 from glasslog.api.middleware import ApiMiddleware
+from glasslog.api.parse_pool import ParsePool
 from glasslog.api.query_runner import QueryRunner
 from glasslog.api.ratelimit import RateLimiter
 from glasslog.api.settings import Settings
@@ -80,6 +81,7 @@ def create_app(log_: Log, settings: Settings | None = None) -> FastAPI:
             if detector is not None:
                 detector.stop()
             committer_box["c"].close()
+            app.state.parse_pool.close()
             app.state.query_runner.shutdown()
 
     app = FastAPI(title="glasslog", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
@@ -93,6 +95,7 @@ def create_app(log_: Log, settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.authenticator = authenticator
     app.state.committer = committer
+    app.state.parse_pool = ParsePool(settings.ingest_parse_workers)
     app.state.query_runner = QueryRunner(log_.store, settings.read_workers, settings.query_timeout_seconds)
     app.state.logs_reader = logs_read.LogsReader(log_, CursorSigner(load_secret(log_, settings.secret_key)))
 

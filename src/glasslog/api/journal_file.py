@@ -13,22 +13,16 @@ import os
 import struct
 import zlib
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from glasslog.events.timeparse import from_micros, to_micros
 from glasslog.store.base import ValidEvent
 
 MAGIC = b"GLJ1"
 _HEAD = struct.Struct("<4sII")  # magic, payload length, crc32
 _EVENT = struct.Struct("<qHI")  # published µs, uuid length, raw length
 _ORG = struct.Struct("<H")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SEGMENT_PREFIX = "segment-"
-
-
-def _micros(dt: datetime) -> int:
-    delta = dt - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def encode_frame(org: str, events: list[ValidEvent]) -> bytes:
@@ -36,7 +30,7 @@ def encode_frame(org: str, events: list[ValidEvent]) -> bytes:
     parts = [_ORG.pack(len(name)), name]
     for ev in events:
         uuid = ev.uuid.encode()
-        parts += (_EVENT.pack(_micros(ev.published), len(uuid), len(ev.raw)), uuid, ev.raw)
+        parts += (_EVENT.pack(to_micros(ev.published), len(uuid), len(ev.raw)), uuid, ev.raw)
     payload = b"".join(parts)
     return _HEAD.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
 
@@ -54,7 +48,7 @@ def decode_payload(payload: bytes) -> tuple[str, list[ValidEvent]]:
         pos += ulen
         raw = payload[pos:pos + rlen]
         pos += rlen
-        events.append(ValidEvent({}, raw, uuid, _EPOCH + timedelta(microseconds=micros)))
+        events.append(ValidEvent({}, raw, uuid, from_micros(micros)))
     return org, events
 
 

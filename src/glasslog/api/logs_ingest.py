@@ -163,7 +163,12 @@ async def ingest_logs(request: Request, principal: Principal = Depends(require_i
     settings = request.app.state.settings
     kind = _media_type(request)
     body = await read_limited(request, settings.max_body_bytes, _gzipped(request))
-    good, bad = await run_in_threadpool(parse_events, body, kind)
+    parsed = None
+    if kind == "ndjson":
+        if not body or body.isspace():
+            raise malformed("the body is empty")
+        parsed = await request.app.state.parse_pool.validate(body)
+    good, bad = parsed or await run_in_threadpool(parse_events, body, kind)
     result: IngestResult = await asyncio.wrap_future(request.app.state.committer.submit(principal.org, good))
     result.rejected = sorted(bad, key=lambda r: r.index)
     return Response(orjson.dumps(result.as_dict()), media_type="application/json")

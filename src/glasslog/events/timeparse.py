@@ -54,3 +54,17 @@ def format_rfc3339(dt: datetime) -> str:
     """Okta's form: UTC, milliseconds, `Z`."""
     dt = to_utc(dt)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_micros(dt: datetime) -> int:
+    """Microseconds since the epoch, exactly (a float timestamp would round): how a time crosses a process
+    or file boundary as a plain integer."""
+    delta = dt - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)

@@ -429,7 +429,7 @@ class DuckDBStore:
             # The same event always carries the same `published`, so the probe only reads row groups whose
             # time range overlaps the batch: cheap when producers send roughly in time order.
             return {r[0] for r in cur.execute(
-                "SELECT uuid FROM events WHERE org = ? AND published BETWEEN ? AND ? "
+                f"SELECT uuid FROM {self._rows} WHERE org = ? AND published BETWEEN ? AND ? "
                 "AND uuid IN (SELECT uuid FROM probe)", [org, _naive(lo), _naive(hi)]).fetchall()}
         finally:
             cur.unregister("probe")
