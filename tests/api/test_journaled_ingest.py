@@ -40,11 +40,13 @@ def test_counts_see_the_group_the_pending_journal_and_the_store(tmp_path, backen
             b = journal.submit("acme", _valid(fresh[4:] + stored[:2])).result(timeout=10)
             c = journal.submit("acme", _valid(stored + fresh[:1])).result(timeout=10)
             d = journal.submit("globex", _valid(fresh[:2])).result(timeout=10)  # another org: all new
-            assert journal.applied == 0 and journal.acked == 6 + 4 + 2
+            once = make_event()
+            e = journal.submit("acme", _valid([once, once, stored[0]])).result(timeout=10)  # a repeat within
+            assert journal.applied == 0 and journal.acked == 6 + 4 + 2 + 1
             assert log.store.event_count("acme") == 3
-        assert [(r.accepted, r.duplicates) for r in (a, b, c, d)] == [(6, 0), (4, 4), (0, 4), (2, 0)]
+        assert [(r.accepted, r.duplicates) for r in (a, b, c, d, e)] == [(6, 0), (4, 4), (0, 4), (2, 0), (1, 2)]
         assert journal.settle(timeout=30)
-        assert log.store.event_count("acme") == 13 and log.store.event_count("globex") == 2
+        assert log.store.event_count("acme") == 14 and log.store.event_count("globex") == 2
         # once applied, the same events are duplicates by the store's answer
         again = journal.submit("acme", _valid(fresh)).result(timeout=10)
         assert (again.accepted, again.duplicates) == (0, 10)

@@ -7,6 +7,7 @@ import asyncio
 import orjson
 from tests.conftest import make_event
 
+from glasslog.api.journal_file import batch_of
 from glasslog.api.logs_ingest import parse_events
 from glasslog.api.parse_pool import ParsePool
 
@@ -28,8 +29,8 @@ def _body() -> bytes:
     ]) + b"\n"
 
 
-def _key(events, rejected):  # noqa: ANN001, ANN202
-    return ([(e.uuid, e.raw, e.published) for e in events], [(r.index, r.reason) for r in rejected])
+def _key(batch, rejected):  # noqa: ANN001, ANN202
+    return (batch.uuids, batch.lo, batch.hi, batch.encoded, batch.sent, [(r.index, r.reason) for r in rejected])
 
 
 def test_workers_agree_with_the_in_process_path() -> None:
@@ -38,10 +39,15 @@ def test_workers_agree_with_the_in_process_path() -> None:
     try:
         got = asyncio.run(pool.validate(body))
         assert got is not None
-        assert _key(*got) == _key(*parse_events(body, "ndjson"))
-        events, rejected = got
-        assert len(events) == 6 and [r.index for r in rejected] == [2, 3, 5, 6]
-        assert next(e for e in events if e.uuid == "u-esc").raw == orjson.dumps(orjson.loads(
+        good, bad = parse_events(body, "ndjson")
+        assert _key(*got) == _key(batch_of(good), bad)
+        batch, rejected = got
+        assert [r.index for r in rejected] == [2, 3, 5, 6]
+        assert batch.sent == 6 and len(batch) == 6
+        events = {e.uuid: e for e in batch.events()}  # the journal's encoding gives back what was validated
+        assert {(e.uuid, e.raw, e.published) for e in good} == {(e.uuid, e.raw, e.published) for e in
+                                                                 events.values()}
+        assert events["u-esc"].raw == orjson.dumps(orjson.loads(
             b'{"uuid":"u-esc","published":"2024-05-01T00:00:00Z","eventType":"t","displayMessage":"caf\\u00e9"}'))
     finally:
         pool.close()
@@ -49,3 +55,16 @@ def test_workers_agree_with_the_in_process_path() -> None:
 
 def test_no_workers_means_the_caller_validates() -> None:
     assert asyncio.run(ParsePool(0).validate(_body())) is None
+
+
+def test_a_batch_keeps_the_first_of_repeated_uuids_in_time_order() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    a, b = make_event(when=now), make_event(when=now - timedelta(hours=1))
+    second_a = {**a, "displayMessage": "sent again"}
+    good, _ = parse_events(b"\n".join(orjson.dumps(e) for e in (a, b, second_a)), "ndjson")
+    batch = batch_of(good)
+    assert batch.sent == 3 and batch.uuids == [b["uuid"], a["uuid"]]
+    assert [orjson.loads(e.raw) for e in batch.events()] == [b, a]
+    assert batch.only({a["uuid"]}).uuids == [a["uuid"]]

@@ -405,24 +405,28 @@ def test_the_store_trains_its_own_dictionary_and_reads_every_row_after(tmp_path,
         store.close()
 
 
-def test_repeats_are_found_whether_or_not_the_batch_is_newer_than_the_store(tmp_path):
-    """A batch newer than all the org holds skips the duplicate look-up; the bound it uses must follow every
-    commit (per org, and across a reopen), or a re-sent batch would be stored twice."""
+def test_repeats_are_found_whether_or_not_the_batch_is_outside_the_store(tmp_path):
+    """A batch newer or older than all the org holds skips the duplicate look-up; the bounds it uses must
+    follow every commit (per org, and across a reopen), or a re-sent batch would be stored twice."""
     store = DuckDBStore(tmp_path)
     try:
         first = [validate_event(make_event(when=T0 + timedelta(minutes=m))) for m in range(3)]
         later = [validate_event(make_event(when=T0 + timedelta(hours=1, minutes=m))) for m in range(3)]
+        earlier = [validate_event(make_event(when=T0 - timedelta(hours=1, minutes=m))) for m in range(3)]
         assert store.ingest("o", first).accepted == 3
         assert store.ingest("o", later).accepted == 3  # newer than the store: no look-up needed
         assert store.ingest("o", later).duplicates == 3
+        assert store.ingest("o", earlier).accepted == 3  # a backfill, older than the store
+        assert store.ingest("o", earlier).duplicates == 3
         assert store.ingest("o", first[:1] + later[1:]).duplicates == 3
         assert store.ingest("other", later).accepted == 3  # another org's bound is its own
-        assert store.stored_uuids("o", later) == {e.uuid for e in later}
+        assert store.stored_uuids("o", [e.uuid for e in later], later[0].published,
+                                  later[-1].published) == {e.uuid for e in later}
     finally:
         store.close()
     store = DuckDBStore(tmp_path)
     try:
-        assert store.ingest("o", later).duplicates == 3
-        assert store.event_count("o") == 6 and store.event_count("other") == 3
+        assert store.ingest("o", later + earlier).duplicates == 6
+        assert store.event_count("o") == 9 and store.event_count("other") == 3
     finally:
         store.close()

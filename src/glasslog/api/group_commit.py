@@ -20,7 +20,9 @@ import time
 from collections import defaultdict
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
+from glasslog.api.journal_file import Batch
 from glasslog.log import Log
 from glasslog.store.base import IngestResult, ValidEvent
 
@@ -31,7 +33,34 @@ log = logging.getLogger("glasslog.api")
 class _Pending:
     org: str
     events: list[ValidEvent]
+    repeats: int = 0  # uuids the request sent more than once, dropped before it got here: duplicates too
     future: Future[IngestResult] = field(default_factory=Future)
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+
+class _Sized(Protocol):
+    def __len__(self) -> int: ...
+
+
+Item = TypeVar("Item", bound=_Sized)
+
+
+def take_waiting(waiting: queue.Queue[Item | None], first: Item, max_events: int) -> tuple[list[Item], bool]:
+    """`first` and whatever else is already queued, up to `max_events` events; True if the stop marker
+    (None) was among them."""
+    group, size = [first], len(first)
+    while size < max_events:
+        try:
+            item = waiting.get_nowait()
+        except queue.Empty:
+            break
+        if item is None:
+            return group, True
+        group.append(item)
+        size += len(item)
+    return group, False
 
 
 class GroupCommitter:
@@ -45,9 +74,10 @@ class GroupCommitter:
         self.commits = 0  # observable for tests and the benchmark
         self.requests = 0
 
-    def submit(self, org: str, events: list[ValidEvent]) -> Future[IngestResult]:
+    def submit(self, org: str, batch: Batch | list[ValidEvent]) -> Future[IngestResult]:
         """Queue events for the next commit; the future resolves once they are durably committed."""
-        pending = _Pending(org, events)
+        events, repeats = (batch.events(), batch.sent - len(batch)) if isinstance(batch, Batch) else (batch, 0)
+        pending = _Pending(org, events, repeats)
         if not events:
             pending.future.set_result(IngestResult())
             return pending.future
@@ -72,18 +102,7 @@ class GroupCommitter:
                 return
             if self.linger:
                 time.sleep(self.linger)
-            batch = [first]
-            size = len(first.events)
-            while size < self.max_events:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    break
-                batch.append(item)
-                size += len(item.events)
+            batch, stop = take_waiting(self._queue, first, self.max_events)
             by_org: dict[str, list[_Pending]] = defaultdict(list)
             for item in batch:
                 by_org[item.org].append(item)
@@ -100,7 +119,9 @@ class GroupCommitter:
         self.commits += 1
         self.requests += len(items)
         if len(items) == 1:
-            items[0].future.set_result(self.log.store.ingest(org, items[0].events))
+            result = self.log.store.ingest(org, items[0].events)
+            result.duplicates += items[0].repeats
+            items[0].future.set_result(result)
             return
         # Merge, keeping each uuid's first occurrence; later ones are duplicates of their own request.
         seen: set[str] = set()
@@ -122,4 +143,5 @@ class GroupCommitter:
         result = self.log.store.ingest(org, merged)
         for item, mine, dups in zip(items, owned, dup_counts, strict=True):
             accepted = sum(1 for u in mine if u not in result.stored_before)
-            item.future.set_result(IngestResult(accepted=accepted, duplicates=dups + len(mine) - accepted))
+            item.future.set_result(IngestResult(accepted=accepted,
+                                                duplicates=dups + len(mine) - accepted + item.repeats))

@@ -1,4 +1,4 @@
-"""The ingest journal's files: append-only segments of checksummed frames, one frame per org and write.
+"""The ingest journal's files: append-only segments of checksummed frames, one frame per request.
 
 A frame is `GLJ1`, the payload's length and CRC-32, then the payload: the org, and for each event its
 `published` (µs since the epoch), uuid and JSON text, each length-prefixed. That is everything the store needs
@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from glasslog.events.timeparse import from_micros, to_micros
@@ -25,31 +27,82 @@ _ORG = struct.Struct("<H")
 SEGMENT_PREFIX = "segment-"
 
 
-def encode_frame(org: str, events: list[ValidEvent]) -> bytes:
-    name = org.encode()
-    parts = [_ORG.pack(len(name)), name]
+@dataclass(slots=True)
+class Batch:
+    """One request's valid events as the journal keeps them — repeats of a uuid dropped (the first stays),
+    sorted by `published`, encoded. A worker process builds it (parse_pool.py), so the server neither builds
+    each event nor encodes it on the way to the journal; the applier decodes it when the store takes it in."""
+
+    uuids: list[str]
+    lo: datetime | None  # the earliest and latest `published` (None when empty)
+    hi: datetime | None
+    encoded: bytes
+    sent: int  # valid events as sent, repeats included
+
+    def __len__(self) -> int:
+        return len(self.uuids)
+
+    def events(self) -> list[ValidEvent]:
+        return decode_events(self.encoded)
+
+    def only(self, keep: set[str]) -> Batch:
+        """The batch without the events whose uuid is not in `keep`."""
+        return batch_of([e for e in self.events() if e.uuid in keep], sent=self.sent)
+
+
+def batch_of(events: Iterable[ValidEvent], sent: int | None = None) -> Batch:
+    unique: list[ValidEvent] = []
+    seen: set[str] = set()
+    count = 0
+    for ev in events:
+        count += 1
+        if ev.uuid not in seen:
+            seen.add(ev.uuid)
+            unique.append(ev)
+    unique.sort(key=lambda e: e.published)  # the order they will be persisted in, as the store would
+    return Batch([e.uuid for e in unique], unique[0].published if unique else None,
+                 unique[-1].published if unique else None, encode_events(unique),
+                 count if sent is None else sent)
+
+
+def encode_events(events: Iterable[ValidEvent]) -> bytes:
+    parts: list[bytes] = []
     for ev in events:
         uuid = ev.uuid.encode()
         parts += (_EVENT.pack(to_micros(ev.published), len(uuid), len(ev.raw)), uuid, ev.raw)
-    payload = b"".join(parts)
-    return _HEAD.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
+    return b"".join(parts)
+
+
+def decode_events(data: bytes | memoryview, pos: int = 0) -> list[ValidEvent]:
+    events: list[ValidEvent] = []
+    size = len(data)
+    while pos < size:
+        micros, ulen, rlen = _EVENT.unpack_from(data, pos)
+        pos += _EVENT.size
+        uuid = bytes(data[pos:pos + ulen]).decode()
+        pos += ulen
+        raw = bytes(data[pos:pos + rlen])
+        pos += rlen
+        events.append(ValidEvent({}, raw, uuid, from_micros(micros)))
+    return events
+
+
+def frame(org: str, encoded: bytes) -> bytes:
+    """A frame holding `encoded` events (encode_events) for the org."""
+    name = org.encode()
+    head = _ORG.pack(len(name)) + name
+    crc = zlib.crc32(encoded, zlib.crc32(head))
+    return b"".join((_HEAD.pack(MAGIC, len(head) + len(encoded), crc), head, encoded))
+
+
+def encode_frame(org: str, events: list[ValidEvent]) -> bytes:
+    return frame(org, encode_events(events))
 
 
 def decode_payload(payload: bytes) -> tuple[str, list[ValidEvent]]:
     (n,) = _ORG.unpack_from(payload, 0)
-    pos = _ORG.size + n
-    org = payload[_ORG.size:pos].decode()
-    events: list[ValidEvent] = []
-    size = len(payload)
-    while pos < size:
-        micros, ulen, rlen = _EVENT.unpack_from(payload, pos)
-        pos += _EVENT.size
-        uuid = payload[pos:pos + ulen].decode()
-        pos += ulen
-        raw = payload[pos:pos + rlen]
-        pos += rlen
-        events.append(ValidEvent({}, raw, uuid, from_micros(micros)))
-    return org, events
+    org = payload[_ORG.size:_ORG.size + n].decode()
+    return org, decode_events(payload, _ORG.size + n)
 
 
 def read_segment(path: Path) -> Iterator[tuple[str, list[ValidEvent]]]:

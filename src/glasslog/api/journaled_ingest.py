@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from glasslog.api import journal_file
+from glasslog.api.group_commit import take_waiting
 from glasslog.log import Log
 from glasslog.store.base import IngestResult, Store, ValidEvent
 
@@ -44,15 +45,18 @@ APPLY_EVENTS = 122_880  # one DuckDB row group: what a bulk import commits at a 
 @dataclass
 class _Request:
     org: str
-    events: list[ValidEvent]
+    batch: journal_file.Batch
     future: Future[IngestResult] = field(default_factory=Future)
+
+    def __len__(self) -> int:
+        return len(self.batch)
 
 
 @dataclass
 class _Entry:
     position: int  # `acked` once this entry was durable
     org: str
-    events: list[ValidEvent]
+    batch: journal_file.Batch
     written: float  # time.monotonic() when it was
 
 
@@ -90,10 +94,12 @@ class JournaledIngest:
 
     # -- the request side ---------------------------------------------------------------------------------
 
-    def submit(self, org: str, events: list[ValidEvent]) -> Future[IngestResult]:
+    def submit(self, org: str, batch: journal_file.Batch | list[ValidEvent]) -> Future[IngestResult]:
         """Queue events; the future resolves once they are durable (in the journal) and counted."""
-        request = _Request(org, events)
-        if not events:
+        if not isinstance(batch, journal_file.Batch):
+            batch = journal_file.batch_of(batch)
+        request = _Request(org, batch)
+        if not batch.sent:
             request.future.set_result(IngestResult())
         else:
             self._requests.put(request)
@@ -151,17 +157,7 @@ class JournaledIngest:
             first = self._requests.get()
             if first is None:
                 return
-            group, size, stop = [first], len(first.events), False
-            while size < self.max_events:
-                try:
-                    item = self._requests.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stop = True
-                    break
-                group.append(item)
-                size += len(item.events)
+            group, stop = take_waiting(self._requests, first, self.max_events)
             with self._cond:
                 while self._backlog_events >= self.backlog_limit and not self._stopping:
                     self._cond.wait()  # back-pressure: the store is far behind; requests wait here
@@ -180,21 +176,21 @@ class JournaledIngest:
         for item in group:
             by_org[item.org].append(item)
         frames: list[bytes] = []
-        entries: list[tuple[str, list[ValidEvent]]] = []
+        entries: list[tuple[str, journal_file.Batch]] = []
         results: list[tuple[_Request, IngestResult]] = []
         for org, items in by_org.items():
-            fresh, counted = self._fresh(org, items)
-            results += counted
-            if fresh:
-                fresh.sort(key=lambda e: e.published)  # the order they will be persisted in, as the store would
-                frames.append(journal_file.encode_frame(org, fresh))
-                entries.append((org, fresh))
+            for item, fresh in zip(items, self._fresh(org, items), strict=True):
+                # repeats within the request and events the log already has are its duplicates
+                results.append((item, IngestResult(accepted=len(fresh), duplicates=item.batch.sent - len(fresh))))
+                if len(fresh):
+                    frames.append(journal_file.frame(org, fresh.encoded))
+                    entries.append((org, fresh))
         full = self._segments.write(frames) if frames else None
         now = time.monotonic()
         with self._cond:
             for org, fresh in entries:
                 self.acked += len(fresh)
-                self._pending[org].update(e.uuid for e in fresh)
+                self._pending[org].update(fresh.uuids)
                 self._backlog.append(_Entry(self.acked, org, fresh, now))
                 self._backlog_events += len(fresh)
             if full is not None:
@@ -205,27 +201,28 @@ class JournaledIngest:
         for item, result in results:
             item.future.set_result(result)
 
-    def _fresh(self, org: str, items: list[_Request]) -> tuple[list[ValidEvent], list[tuple[_Request, IngestResult]]]:
-        """The group's new events for one org, and each request's own counts. Pending uuids are looked at
-        before the store: one leaves the pending set only after the store committed it."""
+    def _fresh(self, org: str, items: list[_Request]) -> list[journal_file.Batch]:
+        """Each request's new events (for one org). Pending uuids are looked at before the store: one leaves
+        the pending set only after the store committed it."""
         pending = self._pending[org]
         seen: set[str] = set()
-        candidates: list[list[ValidEvent]] = []
+        candidates: list[list[str]] = []
+        spans = []
         for item in items:
-            mine = []
-            for ev in item.events:
-                if ev.uuid not in seen and ev.uuid not in pending:
-                    seen.add(ev.uuid)
-                    mine.append(ev)
+            uuids = item.batch.uuids
+            mine = [u for u in uuids if u not in seen and u not in pending] if seen or pending else uuids
+            seen.update(mine)
             candidates.append(mine)
-        stored = self.store.stored_uuids(org, [e for mine in candidates for e in mine])
-        fresh: list[ValidEvent] = []
-        counted = []
+            if mine:
+                spans.append((item.batch.lo, item.batch.hi))
+        every = [u for mine in candidates for u in mine]
+        stored = (self.store.stored_uuids(org, every, min(lo for lo, _ in spans), max(hi for _, hi in spans))
+                  if every else set())
+        fresh = []
         for item, mine in zip(items, candidates, strict=True):
-            new = [e for e in mine if e.uuid not in stored] if stored else mine
-            fresh += new
-            counted.append((item, IngestResult(accepted=len(new), duplicates=len(item.events) - len(new))))
-        return fresh, counted
+            new = [u for u in mine if u not in stored] if stored else mine
+            fresh.append(item.batch if len(new) == len(item.batch) else item.batch.only(set(new)))
+        return fresh
 
     # -- the applier ------------------------------------------------------------------------------------------
 
@@ -242,12 +239,12 @@ class JournaledIngest:
                 while self._backlog and size < APPLY_EVENTS:
                     entry = self._backlog.popleft()
                     taken.append(entry)
-                    size += len(entry.events)
+                    size += len(entry.batch)
             if not self._apply(taken):
                 return  # stopping with the store refusing: the journal keeps the events for the next start
             with self._cond:
                 for entry in taken:
-                    self._pending[entry.org].difference_update(e.uuid for e in entry.events)
+                    self._pending[entry.org].difference_update(entry.batch.uuids)
                 self._backlog_events -= size
                 self.applied = taken[-1].position
                 done = [p for p, last in self._full_segments if last <= self.applied]
@@ -279,7 +276,7 @@ class JournaledIngest:
     def _apply(self, taken: list[_Entry]) -> bool:
         by_org: dict[str, list[ValidEvent]] = defaultdict(list)
         for entry in taken:
-            by_org[entry.org] += entry.events
+            by_org[entry.org] += entry.batch.events()  # decoded here, off the requests' path
         delay = 0.5
         for org, events in by_org.items():
             while True:

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from glasslog.api.auth import Principal, require_ingest
+from glasslog.api.journal_file import Batch, batch_of
 from glasslog.errors import GlasslogError
 from glasslog.events.reader import GZIP_MAGIC, ParseFailure, read_body
 from glasslog.events.validate import validate_records
@@ -122,6 +123,11 @@ def parse_events(body: bytes, kind: str) -> tuple[list[ValidEvent], list[Rejecte
     return validate_records(records)
 
 
+def _parse_batch(body: bytes, kind: str) -> tuple[Batch, list[Rejected]]:
+    good, bad = parse_events(body, kind)
+    return batch_of(good), bad
+
+
 def _ndjson_record(index: int, line: bytes) -> tuple[int, Any, bytes]:
     try:
         return index, orjson.loads(line), line
@@ -168,7 +174,7 @@ async def ingest_logs(request: Request, principal: Principal = Depends(require_i
         if not body or body.isspace():
             raise malformed("the body is empty")
         parsed = await request.app.state.parse_pool.validate(body)
-    good, bad = parsed or await run_in_threadpool(parse_events, body, kind)
-    result: IngestResult = await asyncio.wrap_future(request.app.state.committer.submit(principal.org, good))
+    batch, bad = parsed or await run_in_threadpool(_parse_batch, body, kind)
+    result: IngestResult = await asyncio.wrap_future(request.app.state.committer.submit(principal.org, batch))
     result.rejected = sorted(bad, key=lambda r: r.index)
     return Response(orjson.dumps(result.as_dict()), media_type="application/json")

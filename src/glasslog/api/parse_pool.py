@@ -2,10 +2,10 @@
 
 Parsing and validating an event holds the GIL for about two thirds of what a server spends on it (orjson and
 the checks of events/validate.py); in the server's own process that work and the HTTP stack, the journal and
-the store's Python all take turns on one core. A worker process does the validation and sends back, per
-valid event, only where its text lies in the body, its uuid and its time — the text itself stays in the
-server, which already has the body. The verdicts are those of the in-process path (the same functions run
-there), and a worker that dies only costs its requests the slower path.
+the store's Python all take turns on one core. A worker process validates the body and sends back its valid
+events already encoded as the journal keeps them (journal_file.Batch), so the server touches no event one by
+one on the way to the acknowledgement. The verdicts are those of the in-process path (the same functions
+run there), and a worker that dies only costs its requests the slower path.
 """
 
 from __future__ import annotations
@@ -15,56 +15,34 @@ import logging
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import datetime
 
 import orjson
 
+from glasslog.api.journal_file import Batch, batch_of
 from glasslog.events.validate import validate_event
 from glasslog.store.base import Rejected, ValidEvent
 
 log = logging.getLogger("glasslog.api")
 
-# per valid event: start and end of its text in the body (or the text, when validation re-encoded it), uuid,
-# published (a datetime unpickles in a third of the time it takes to build one from an integer)
-Located = tuple[int, int, str, datetime, bytes | None]
-
-
-def validate_ndjson(body: bytes) -> tuple[list[Located], list[tuple[int, str]]]:
-    """Runs in a worker: every non-blank line validated; records are numbered over non-blank lines."""
-    good: list[Located] = []
+def validate_ndjson(body: bytes) -> tuple[Batch, list[tuple[int, str]]]:
+    """Runs in a worker: every non-blank line validated (records are numbered over non-blank lines, as in
+    logs_ingest.parse_events); the valid ones come back as the journal will keep them."""
+    good: list[ValidEvent] = []
     bad: list[tuple[int, str]] = []
     index = 0
-    pos = 0
-    size = len(body)
-    while pos < size:
-        end = body.find(b"\n", pos)
-        if end < 0:
-            end = size
-        line = body[pos:end]
-        stripped = line.strip()
-        if stripped:
-            try:
-                checked = validate_event(orjson.loads(line), index, line, keep=False)
-            except orjson.JSONDecodeError as exc:
-                checked = Rejected(index, f"record {index}: malformed JSON: {exc}")
-            if isinstance(checked, Rejected):
-                bad.append((checked.index, checked.reason))
-            else:
-                start = pos + len(line) - len(line.lstrip())
-                if checked.raw == stripped:
-                    good.append((start, start + len(stripped), checked.uuid, checked.published, None))
-                else:  # \u escapes normalised: the stored text is not the line's
-                    good.append((0, 0, checked.uuid, checked.published, checked.raw))
-            index += 1
-        pos = end + 1
-    return good, bad
-
-
-def assemble(body: bytes, located: list[Located], rejected: list[tuple[int, str]],
-             ) -> tuple[list[ValidEvent], list[Rejected]]:
-    events = [ValidEvent({}, body[start:end] if text is None else text, uuid, published)
-              for start, end, uuid, published, text in located]
-    return events, [Rejected(i, reason) for i, reason in rejected]
+    for line in body.split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            checked = validate_event(orjson.loads(line), index, line, keep=False)
+        except orjson.JSONDecodeError as exc:
+            checked = Rejected(index, f"record {index}: malformed JSON: {exc}")
+        if isinstance(checked, Rejected):
+            bad.append((checked.index, checked.reason))
+        else:
+            good.append(checked)
+        index += 1
+    return batch_of(good), bad
 
 
 class ParsePool:
@@ -80,17 +58,17 @@ class ParsePool:
             self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         return self._executor
 
-    async def validate(self, body: bytes) -> tuple[list[ValidEvent], list[Rejected]] | None:
+    async def validate(self, body: bytes) -> tuple[Batch, list[Rejected]] | None:
         """The body's events, or None when there are no workers (or they failed): validate in-process then."""
         if not self.workers:
             return None
         try:
-            located, rejected = await asyncio.wrap_future(self._pool().submit(validate_ndjson, body))
+            batch, rejected = await asyncio.wrap_future(self._pool().submit(validate_ndjson, body))
         except BrokenProcessPool:
             log.exception("an ingest worker process died; starting new ones")
             self._executor = None
             return None
-        return assemble(body, located, rejected)
+        return batch, [Rejected(i, reason) for i, reason in rejected]
 
     def close(self) -> None:
         if self._executor is not None:

@@ -19,7 +19,7 @@ environment alone and a developer by flags alone.
 | `token_share` | `GLASSLOG_TOKEN_SHARE` | `0.5` | fraction of its org's budget one token may use |
 | `group_commit_max_events` | `GLASSLOG_GROUP_COMMIT_MAX_EVENTS` | `100000` | most events per journal write or commit |
 | `group_commit_linger_ms` | `GLASSLOG_GROUP_COMMIT_LINGER_MS` | `0` | extra wait per commit (no journal) |
-| `ingest_parse_workers` | `GLASSLOG_INGEST_PARSE_WORKERS` | `1` | processes validating NDJSON bodies (0: threads) |
+| `ingest_parse_workers` | `GLASSLOG_INGEST_PARSE_WORKERS` | `2` | processes validating NDJSON bodies (0: threads) |
 | `ingest_journal` | `GLASSLOG_INGEST_JOURNAL` | `true` | acknowledge a POST once journaled |
 | `journal_dir` | `GLASSLOG_JOURNAL_DIR` | `DATA/journal` | journal; ClickHouse: only if set |
 | `journal_backlog_events` | `GLASSLOG_JOURNAL_BACKLOG_EVENTS` | `200000` | store's lag before writers wait |
@@ -66,7 +66,7 @@ class Settings:
     token_share: float = 0.5
     group_commit_max_events: int = 100_000
     group_commit_linger_ms: float = 0.0
-    ingest_parse_workers: int = 1
+    ingest_parse_workers: int = 2
     ingest_journal: bool = True
     journal_dir: str | None = None
     journal_backlog_events: int = 200_000

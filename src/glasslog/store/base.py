@@ -110,8 +110,9 @@ class Store(Protocol):
         follows `published`, unless `keep_order` (a caller that merged batches acknowledged one after another
         and has sorted each itself)."""
 
-    def stored_uuids(self, org: str, events: Sequence[ValidEvent]) -> set[str]:
-        """The uuids among `events` that the org already holds (committed ones: what `ingest` would skip)."""
+    def stored_uuids(self, org: str, uuids: Sequence[str], lo: datetime, hi: datetime) -> set[str]:
+        """Which of `uuids`, published between `lo` and `hi`, the org already holds (committed: what `ingest`
+        would skip). The same event always carries the same `published`, so only that span is read."""
 
     def search(self, org: str, query: SearchQuery) -> Page: ...
 

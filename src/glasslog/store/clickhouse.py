@@ -205,7 +205,7 @@ class ClickHouseStore:
         batch, result.duplicates = unique_by_uuid(events)
         retention = self._retention_days(org)
         with self._write_lock:
-            existing = self.stored_uuids(org, batch)
+            existing = self._existing(org, batch)
             fresh = [e for e in batch if e.uuid not in existing] if existing else batch
             result.duplicates += len(batch) - len(fresh)
             result.stored_before = existing
@@ -245,19 +245,26 @@ class ClickHouseStore:
         return [raw_table(org, [fresh[i] for i in plain], [seqs[i] for i in plain], retention),
                 event_table(org, [fresh[i] for i in odd], [seqs[i] for i in odd], retention)]
 
-    def stored_uuids(self, org: str, batch: Sequence[ValidEvent]) -> set[str]:
-        """The same event always carries the same `published`, so only the batch's time range is read
-        (primary key + the uuid bloom filter)."""
+    def stored_uuids(self, org: str, uuids: Sequence[str], lo: datetime, hi: datetime) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(uuids), _PROBE_CHUNK):
+            found |= self._probe(org, uuids[i:i + _PROBE_CHUNK], lo, hi)
+        return found
+
+    def _existing(self, org: str, batch: Sequence[ValidEvent]) -> set[str]:
+        """Uuids of the batch already stored; each chunk of the batch in time order reads only its own time
+        range (primary key + the uuid bloom filter)."""
         found: set[str] = set()
         ordered = sorted(batch, key=lambda e: e.published)
         for i in range(0, len(ordered), _PROBE_CHUNK):
             chunk = ordered[i:i + _PROBE_CHUNK]
-            rows = self._rows(
-                f"SELECT DISTINCT uuid FROM {self.events} WHERE org = {P} AND published >= {P} "
-                f"AND published <= {P} AND uuid IN {P}",
-                [org, chunk[0].published, chunk[-1].published, [e.uuid for e in chunk]])
-            found.update(r[0] for r in rows)
+            found |= self._probe(org, [e.uuid for e in chunk], chunk[0].published, chunk[-1].published)
         return found
+
+    def _probe(self, org: str, uuids: Sequence[str], lo: datetime, hi: datetime) -> set[str]:
+        rows = self._rows(f"SELECT DISTINCT uuid FROM {self.events} WHERE org = {P} AND published >= {P} "
+                          f"AND published <= {P} AND uuid IN {P}", [org, lo, hi, list(uuids)])
+        return {r[0] for r in rows}
 
     def delete_before(self, org: str, cutoff: datetime) -> int:
         where = f"org = {P} AND published < {P}"

@@ -277,8 +277,8 @@ class DuckDBStore:
         # Built here from the events if the store lacks it.
         self._rollup = duckdb_rollup.Rollup(self._con, self._rows)
         self._seq = int(self._con.execute(f"SELECT coalesce(max(seq), 0) FROM {self._rows}").fetchall()[0][0])
-        self._newest: dict[str, datetime] = {}
-        self._newest_lock = threading.Lock()
+        self._span: dict[str, tuple[datetime, datetime]] = {}
+        self._span_lock = threading.Lock()
         self._closed = False
 
     def _open_dictionaries(self) -> event_json.Codec:
@@ -379,7 +379,8 @@ class DuckDBStore:
         batch, result.duplicates = unique_by_uuid(events)
         with self._write_lock:
             cur = self._cursor()
-            existing = self.stored_uuids(org, batch)
+            existing = self.stored_uuids(org, [e.uuid for e in batch], min(e.published for e in batch),
+                                         max(e.published for e in batch))
             fresh = [e for e in batch if e.uuid not in existing] if existing else batch
             result.duplicates += len(batch) - len(fresh)
             result.stored_before = existing
@@ -408,23 +409,25 @@ class DuckDBStore:
             finally:
                 cur.unregister("derived")
             self._seq = base + len(fresh)
-            newest = max(e.published for e in fresh)
-            with self._newest_lock:  # after the commit: see _newest_stored
-                if org in self._newest and newest > self._newest[org]:
-                    self._newest[org] = newest
+            with self._span_lock:  # after the commit: see _stored_span
+                span = self._span.get(org)
+                if span is not None:
+                    self._span[org] = (min(span[0], min(e.published for e in fresh)),
+                                       max(span[1], max(e.published for e in fresh)))
         result.accepted = len(fresh)
         result.first_seq, result.last_seq = base + 1, base + len(fresh)
         return result
 
-    def stored_uuids(self, org: str, events: Sequence[ValidEvent]) -> set[str]:
-        if not events:
+    def stored_uuids(self, org: str, uuids: Sequence[str], lo: datetime, hi: datetime) -> set[str]:
+        if not uuids:
             return set()
-        lo = min(e.published for e in events)
-        hi = max(e.published for e in events)
-        if lo > self._newest_stored(org):
-            return set()  # newer than all the org holds (a forwarder sending in time order): nothing to look up
+        oldest, newest = self._stored_span(org)
+        if lo > newest or hi < oldest:
+            # Outside all the org holds — a forwarder sending in time order, a backfill going back in time —
+            # so nothing to look up.
+            return set()
         cur = self._cursor()
-        cur.register("probe", pa.table({"uuid": pa.array([e.uuid for e in events], pa.string())}))
+        cur.register("probe", pa.table({"uuid": pa.array(uuids, pa.string())}))
         try:
             # The same event always carries the same `published`, so the probe only reads row groups whose
             # time range overlaps the batch: cheap when producers send roughly in time order.
@@ -434,17 +437,20 @@ class DuckDBStore:
         finally:
             cur.unregister("probe")
 
-    def _newest_stored(self, org: str) -> datetime:
-        """The latest `published` the org holds (a bound: deletions leave it as it was), read once per org.
-        The first read holds the lock, so a commit that its snapshot missed raises the bound after it."""
-        with self._newest_lock:
-            newest = self._newest.get(org)
-            if newest is None:
-                row = self._cursor().execute(f"SELECT max(published) FROM {self._rows} WHERE org = ?",
-                                             [org]).fetchall()
-                newest = _aware(row[0][0]) if row and row[0][0] is not None else datetime.min.replace(tzinfo=UTC)
-                self._newest[org] = newest
-            return newest
+    def _stored_span(self, org: str) -> tuple[datetime, datetime]:
+        """Bounds of the `published` times the org holds (deletions leave them as they were), read once per
+        org. The first read holds the lock, so a commit that its snapshot missed widens the bounds after it."""
+        with self._span_lock:
+            span = self._span.get(org)
+            if span is None:
+                row = self._cursor().execute(f"SELECT min(published), max(published) FROM {self._rows} "
+                                             "WHERE org = ?", [org]).fetchall()
+                if row and row[0][0] is not None:
+                    span = (_aware(row[0][0]), _aware(row[0][1]))
+                else:  # nothing yet: an empty span that any batch lies outside of
+                    span = (datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))
+                self._span[org] = span
+            return span
 
     def _derive(self, cur: duckdb.DuckDBPyConnection, staged: pa.Table, json_columns: list[pa.Array]) -> pa.Table:
         """The batch as the table's columns, in two steps. Deriving the hot columns (JSON parsing) runs on both
