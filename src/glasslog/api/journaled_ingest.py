@@ -254,7 +254,8 @@ class JournaledIngest:
                 ready = [w for w in self._waiters if w[0] <= self.applied]
                 self._waiters = [w for w in self._waiters if w[0] > self.applied]
             for _, loop, waiter in ready:
-                loop.call_soon_threadsafe(_wake, waiter)
+                with contextlib.suppress(RuntimeError):  # that loop has closed (the server is stopping)
+                    loop.call_soon_threadsafe(_wake, waiter)
             for path in done:
                 path.unlink(missing_ok=True)
 
