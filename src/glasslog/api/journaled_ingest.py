@@ -12,7 +12,7 @@ the store (the *pending* uuids), or if the store already holds it. The pending s
 store, and a uuid leaves it only after the store has committed it, so an event cannot slip between the two.
 
 Reads stay consistent: `wait_visible()` holds a reader until every write acknowledged before it arrived is in
-the store (bounded by a timeout; on an idle server the store is a few milliseconds behind). Polling cursors are
+the store (bounded by a timeout; on an idle server the store is some tens of milliseconds behind). Polling cursors are
 unaffected: the persistence sequence is still assigned by the store, in the order events are applied.
 
 After a crash, the journal's segments are replayed into the store before the server takes requests; the
