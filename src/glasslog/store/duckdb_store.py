@@ -160,6 +160,23 @@ def _exponent_rows(values: pa.ChunkedArray | pa.Array) -> pa.Array | None:
     return pc.indices_nonzero(pc.fill_null(hit, False))
 
 
+def _reread_exponents(cur: duckdb.DuckDBPyConnection, hot: pa.Table, raw: pa.ChunkedArray) -> pa.Table:
+    """Scalar hot columns with a double in the exponent form get json_extract_string's text instead."""
+    for col in SCALARS:
+        at = _exponent_rows(hot.column(col.column))
+        if at is None:
+            continue
+        texts = raw.take(at).to_pylist()
+        fixed = cur.execute(f"SELECT {_lowered(col, 'json_extract_string(t, ?)')} FROM unnest(?) WITH ORDINALITY "
+                            "AS u(t, n) ORDER BY n", [_json_path(col.path), texts]).fetchall()
+        values = hot.column(col.column).to_pylist()
+        for row, (text,) in zip(at.to_pylist(), fixed, strict=True):
+            values[row] = text
+        index = hot.column_names.index(col.column)
+        hot = hot.set_column(index, col.column, pa.array(values, pa.string()))
+    return hot
+
+
 def _derive_select() -> str:
     """SELECT deriving every hot column (named as in the table) from the staged raw JSON, one parse per event.
     It reads only the staged texts and writes nothing, so DuckDB runs it on every core (see `DuckDBStore._derive`)."""
@@ -377,10 +394,10 @@ class DuckDBStore:
         if not events:
             return result
         batch, result.duplicates = unique_by_uuid(events)
+        lo, hi = min(e.published for e in batch), max(e.published for e in batch)
         with self._write_lock:
             cur = self._cursor()
-            existing = self.stored_uuids(org, [e.uuid for e in batch], min(e.published for e in batch),
-                                         max(e.published for e in batch))
+            existing = self.stored_uuids(org, [e.uuid for e in batch], lo, hi)
             fresh = [e for e in batch if e.uuid not in existing] if existing else batch
             result.duplicates += len(batch) - len(fresh)
             result.stored_before = existing
@@ -409,11 +426,10 @@ class DuckDBStore:
             finally:
                 cur.unregister("derived")
             self._seq = base + len(fresh)
-            with self._span_lock:  # after the commit: see _stored_span
+            with self._span_lock:  # after the commit: see _stored_span (the whole batch's bounds are wide enough)
                 span = self._span.get(org)
                 if span is not None:
-                    self._span[org] = (min(span[0], min(e.published for e in fresh)),
-                                       max(span[1], max(e.published for e in fresh)))
+                    self._span[org] = (min(span[0], lo), max(span[1], hi))
         result.accepted = len(fresh)
         result.first_seq, result.last_seq = base + 1, base + len(fresh)
         return result
@@ -469,26 +485,10 @@ class DuckDBStore:
             raise GlasslogError("E0000009", "deriving the hot columns lost rows", status=500)
         if not hot.column("seq").equals(staged.column("seq")):  # pragma: no cover - DuckDB keeps scan order
             hot = hot.take(pc.sort_indices(hot.column("seq")))
-        hot = self._reread_exponents(cur, hot, staged.column("raw"))
+        hot = _reread_exponents(cur, hot, staged.column("raw"))
         return pa.Table.from_arrays(
             [staged.column("seq"), staged.column("published"), *hot.columns[1:], *json_columns],
             names=_HOT_COLUMNS + self._json_columns)
-
-    def _reread_exponents(self, cur: duckdb.DuckDBPyConnection, hot: pa.Table, raw: pa.ChunkedArray) -> pa.Table:
-        """Scalar hot columns with a double in the exponent form get json_extract_string's text instead."""
-        for col in SCALARS:
-            at = _exponent_rows(hot.column(col.column))
-            if at is None:
-                continue
-            texts = raw.take(at).to_pylist()
-            fixed = cur.execute(f"SELECT {_lowered(col, 'json_extract_string(t, ?)')} FROM unnest(?) WITH ORDINALITY "
-                                "AS u(t, n) ORDER BY n", [_json_path(col.path), texts]).fetchall()
-            values = hot.column(col.column).to_pylist()
-            for row, (text,) in zip(at.to_pylist(), fixed, strict=True):
-                values[row] = text
-            index = hot.column_names.index(col.column)
-            hot = hot.set_column(index, col.column, pa.array(values, pa.string()))
-        return hot
 
     def delete_before(self, org: str, cutoff: datetime) -> int:
         with self._write_lock:
