@@ -1,5 +1,6 @@
-"""Bulk import from files: parsing and validation on this thread, the store's insert of the previous batch on
-another (DuckDB releases the GIL), so both cores work and memory stays at two batches."""
+"""Bulk import from files: parsing and validation on this thread, which lays each batch out as columns
+(`EventBatch`), and the store's insert of the previous batch on another (DuckDB and zstd release the GIL), so both
+cores work and memory stays at two batches."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import IO
 from glasslog.events.reader import GZIP_MAGIC, ParseFailure, read_stream_lines
 from glasslog.events.validate import validate_event
 from glasslog.log import Log
-from glasslog.store.base import IngestResult, Rejected, ValidEvent
+from glasslog.store.base import EventBatch, IngestResult, Rejected
 from glasslog.store.duckdb_store import ROW_GROUP
 
 # Whole DuckDB row groups per commit: the rows are written once, compressed, straight into the database file,
@@ -87,7 +88,7 @@ def _import(log: Log, paths: Iterable[str | Path], org: str,
             stream: IO[bytes] = io.BufferedReader(counter, 1 << 20)  # type: ignore[arg-type]
             if stream.peek(2)[:2] == GZIP_MAGIC:
                 stream = io.BufferedReader(gzip.GzipFile(fileobj=stream), 1 << 20)  # type: ignore[arg-type]
-            batch: list[ValidEvent] = []
+            batch = EventBatch()
             n = 0
             try:
                 for index, rec, line in read_stream_lines(stream):
@@ -99,10 +100,10 @@ def _import(log: Log, paths: Iterable[str | Path], org: str,
                         checked.reason = f"{name}: {checked.reason}"
                         total.rejected.append(checked)
                         continue
-                    batch.append(checked)
+                    batch.add(checked)
                     if len(batch) >= BATCH:
                         pending = _flush(pool, log, org, batch, pending, total)
-                        batch = []
+                        batch = EventBatch()
                         if progress:
                             progress(name, counter.count, n)
             except ParseFailure as exc:
@@ -120,8 +121,8 @@ def _import(log: Log, paths: Iterable[str | Path], org: str,
     return total
 
 
-def _flush(pool: ThreadPoolExecutor, log: Log, org: str, batch: list[ValidEvent],
+def _flush(pool: ThreadPoolExecutor, log: Log, org: str, batch: EventBatch,
            pending: Future[IngestResult] | None, total: IngestResult) -> Future[IngestResult]:
     if pending is not None:
         total.add(pending.result())
-    return pool.submit(log.ingest_valid, batch, org)
+    return pool.submit(log.ingest_valid, batch.seal(), org)

@@ -15,7 +15,16 @@ from glasslog.errors import GlasslogError, validation_error
 from glasslog.events.timeparse import to_utc
 from glasslog.events.validate import validate_event
 from glasslog.store import open_store
-from glasslog.store.base import IngestResult, Rejected, SearchQuery, SortOrder, Store, StoredEvent, ValidEvent
+from glasslog.store.base import (
+    EventBatch,
+    IngestResult,
+    Rejected,
+    SearchQuery,
+    SortOrder,
+    Store,
+    StoredEvent,
+    ValidEvent,
+)
 
 DEFAULT_ORG = "default"
 DEFAULT_WINDOW = timedelta(days=7)
@@ -58,7 +67,7 @@ class Log:
             total.add(self.store.ingest(org, batch))
         return total
 
-    def ingest_valid(self, events: list[ValidEvent], org: str = DEFAULT_ORG) -> IngestResult:
+    def ingest_valid(self, events: list[ValidEvent] | EventBatch, org: str = DEFAULT_ORG) -> IngestResult:
         return self.store.ingest(org, events)
 
     # -- reading ----------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import orjson
 
 from glasslog.errors import GlasslogError
-from glasslog.store.base import Bucket, IngestResult, Page, SearchQuery, StoredEvent, ValidEvent
+from glasslog.store.base import Bucket, EventBatch, IngestResult, Page, SearchQuery, StoredEvent, ValidEvent
 from glasslog.store.clickhouse_exec import MARKER, ChdbExecutor, Executor, HttpExecutor, bind
 from glasslog.store.clickhouse_rows import event_table, needs_python, raw_table
 from glasslog.store.clickhouse_schema import (
@@ -198,10 +198,13 @@ class ClickHouseStore:
 
     # -- writing ----------------------------------------------------------------------------------------
 
-    def ingest(self, org: str, events: Sequence[ValidEvent], keep_order: bool = False) -> IngestResult:
+    def ingest(self, org: str, events: Sequence[ValidEvent] | EventBatch, keep_order: bool = False,
+               ) -> IngestResult:
         result = IngestResult()
-        if not events:
+        if not len(events):
             return result
+        if isinstance(events, EventBatch):
+            events = events.events()
         batch, result.duplicates = unique_by_uuid(events)
         retention = self._retention_days(org)
         with self._write_lock:

@@ -22,7 +22,7 @@ import time
 from array import array
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from itertools import accumulate
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from glasslog.errors import GlasslogError
 from glasslog.store import duckdb_rollup, event_json
 from glasslog.store.base import (
     Bucket,
+    EventBatch,
     IngestResult,
     Page,
     SearchQuery,
@@ -51,7 +52,6 @@ from glasslog.store.sql_common import (
     iter_pages,
     keep_keyword_matches,
     spelling,
-    unique_by_uuid,
 )
 
 DB_FILE = "glasslog.duckdb"
@@ -212,20 +212,41 @@ def _insert_sql(table: str, json_columns: list[str]) -> str:
 ROW_GROUP = 122_880  # DuckDB's rows per row group: bulk writers hand over whole ones (see importer.BATCH)
 
 
-def _staged(fresh: list[ValidEvent], base: int) -> pa.Table:
-    """The batch as Arrow, its JSON texts copied once into one buffer (converting 50k texts one by one costs
-    ten times more). One chunk: `_derive` splits it for the parallel part and hands the insert one chunk."""
-    texts = [e.raw for e in fresh]
-    offsets = array("q", accumulate(map(len, texts), initial=0))
-    seq = array("q", range(base + 1, base + 1 + len(fresh)))
-    published = array("q", [_micros(e.published) for e in fresh])
-    return pa.table(
-        {
-            "seq": pa.Array.from_buffers(pa.int64(), len(seq), [None, pa.py_buffer(seq)]),
-            "published": pa.Array.from_buffers(pa.timestamp("us"), len(published), [None, pa.py_buffer(published)]),
-            "raw": pa.LargeStringArray.from_buffers(len(texts), pa.py_buffer(offsets), pa.py_buffer(b"".join(texts))),
-        }
-    )
+def _staged(batch: EventBatch, rows: list[int] | None, base: int) -> pa.Table:
+    """The batch's `rows` (all of them when None) as Arrow, on the batch's own buffers: no text is copied unless
+    rows are left out or reordered, and then Arrow's `take` copies them natively. One chunk: `_derive` splits it
+    for the parallel part and hands the insert one chunk."""
+    buffer, ends = batch.texts()
+    table = pa.table({
+        "published": pa.array(batch.published, pa.timestamp("us", "UTC")).cast(pa.timestamp("us")),
+        "raw": pa.LargeStringArray.from_buffers(len(batch), pa.py_buffer(ends), pa.py_buffer(buffer)),
+    })
+    if rows is not None:
+        table = table.take(pa.array(rows, pa.int64())).combine_chunks()
+    seq = array("q", range(base + 1, base + 1 + table.num_rows))
+    return table.add_column(0, "seq", pa.Array.from_buffers(pa.int64(), len(seq), [None, pa.py_buffer(seq)]))
+
+
+def _first_of_each(uuids: list[str]) -> list[int] | None:
+    """Positions of each uuid's first occurrence, or None when no uuid repeats (the usual case, one set away)."""
+    if len(set(uuids)) == len(uuids):
+        return None
+    seen: set[str] = set()
+    keep: list[int] = []
+    for i, u in enumerate(uuids):
+        if u not in seen:
+            seen.add(u)
+            keep.append(i)
+    return keep
+
+
+def _in_time_order(times: list[datetime], rows: list[int] | None) -> list[int] | None:
+    """`rows` (None: all) stably sorted by time; None again when they already are, as a forwarder's or an
+    export's batches usually are."""
+    order = range(len(times)) if rows is None else rows
+    if all(times[a] <= times[b] for a, b in pairwise(order)):
+        return rows
+    return sorted(order, key=times.__getitem__)
 
 
 def _ident(name: str) -> str:
@@ -235,13 +256,6 @@ def _ident(name: str) -> str:
 def _naive(dt: datetime) -> datetime:
     """DuckDB TIMESTAMP holds UTC without a zone."""
     return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _micros(dt: datetime) -> int:
-    return (dt - _EPOCH) // timedelta(microseconds=1)
 
 
 def _aware(dt: datetime) -> datetime:
@@ -314,7 +328,7 @@ class DuckDBStore:
         event_json.register(self._con, codec)
         return codec
 
-    def _dictionary_for(self, cur: duckdb.DuckDBPyConnection, fresh: list[ValidEvent]) -> int:
+    def _dictionary_for(self, cur: duckdb.DuckDBPyConnection, fresh: pa.Array) -> int:
         """The dictionary this batch is written with. Until the store has its own, events use the generic one;
         once enough have arrived (a bulk import's first batch is enough), the store trains its own on them in
         the background and takes it up at the first batch after training ends."""
@@ -335,7 +349,9 @@ class DuckDBStore:
                 return number
         self._generic_rows += len(fresh)
         if self._training is None and self._generic_rows >= self._train_after:
-            samples = [e.raw for e in fresh]
+            step = max(1, len(fresh) // event_json.TRAIN_SAMPLES)
+            picked = pa.array(range(0, len(fresh), step)[:event_json.TRAIN_SAMPLES], pa.int64())
+            samples: list[bytes] = fresh.take(picked).cast(pa.large_binary()).to_pylist()
             if len(samples) < event_json.TRAIN_SAMPLES:
                 older = cur.execute("SELECT raw FROM events WHERE zdict = ? ORDER BY seq DESC LIMIT ?",
                                     [event_json.GENERIC_ID, event_json.TRAIN_SAMPLES - len(samples)]).fetchall()
@@ -392,49 +408,54 @@ class DuckDBStore:
 
     # -- writing ----------------------------------------------------------------------------------------
 
-    def ingest(self, org: str, events: Sequence[ValidEvent], keep_order: bool = False) -> IngestResult:
+    def ingest(self, org: str, events: Sequence[ValidEvent] | EventBatch, keep_order: bool = False,
+               ) -> IngestResult:
         result = IngestResult()
-        if not events:
+        if not len(events):
             return result
-        batch, result.duplicates = unique_by_uuid(events)
-        lo, hi = min(e.published for e in batch), max(e.published for e in batch)
+        batch = events if isinstance(events, EventBatch) else EventBatch.of(events)
+        rows = _first_of_each(batch.uuids)  # None: every row of the batch, in its order
+        uuids = batch.uuids if rows is None else [batch.uuids[i] for i in rows]
+        result.duplicates = len(batch) - len(uuids)
+        times = batch.published if rows is None else [batch.published[i] for i in rows]
+        lo, hi = min(times), max(times)
         with self._write_lock:
             cur = self._cursor()
-            existing = self.stored_uuids(org, [e.uuid for e in batch], lo, hi)
-            fresh = [e for e in batch if e.uuid not in existing] if existing else batch
-            result.duplicates += len(batch) - len(fresh)
+            existing = self.stored_uuids(org, uuids, lo, hi)
+            if existing:
+                rows = [i for i in (range(len(batch)) if rows is None else rows) if batch.uuids[i] not in existing]
+            count = len(batch) if rows is None else len(rows)
+            result.duplicates += len(uuids) - count
             result.stored_before = existing
-            if not fresh:
+            if not count:
                 return result
             # Persistence order within a batch follows `published`, so readers polling by seq see time order.
             if not keep_order:
-                fresh.sort(key=lambda e: e.published)
+                rows = _in_time_order(batch.published, rows)
             base = self._seq
-            staged = _staged(fresh, base)
+            staged = _staged(batch, rows, base)
+            raw = staged.column("raw").chunk(0)
             if self._codec is None:
-                json_columns = [staged.column("raw")]
+                json_columns = [raw]
             else:
-                number = self._dictionary_for(cur, fresh)
-                json_columns = [pa.array([number] * len(fresh), pa.uint16()),
-                                self._codec.compress([e.raw for e in fresh], number)]
+                number = self._dictionary_for(cur, raw)
+                json_columns = [pa.array([number] * count, pa.uint16()), self._codec.compress(raw, number)]
             derived = self._derive(cur, staged, json_columns)
-            # The staged copy of the texts (~280 MB for a bulk import's row group) is not inserted any more:
-            # let it go before DuckDB takes its memory for the insert (peak RSS, BENCHMARKS.md).
-            del staged, json_columns
+            del staged, raw, json_columns
             cur.register("derived", derived)
             try:
                 with transaction(cur):
                     cur.execute(self._insert, [org]).fetchall()
-                    self._rollup.add(cur, base + len(fresh))
+                    self._rollup.add(cur, base + count)
             finally:
                 cur.unregister("derived")
-            self._seq = base + len(fresh)
+            self._seq = base + count
             with self._span_lock:  # after the commit: see _stored_span (the whole batch's bounds are wide enough)
                 span = self._span.get(org)
                 if span is not None:
                     self._span[org] = (min(span[0], lo), max(span[1], hi))
-        result.accepted = len(fresh)
-        result.first_seq, result.last_seq = base + 1, base + len(fresh)
+        result.accepted = count
+        result.first_seq, result.last_seq = base + 1, base + count
         return result
 
     def stored_uuids(self, org: str, uuids: Sequence[str], lo: datetime, hi: datetime) -> set[str]:
