@@ -1,12 +1,13 @@
 """Bulk import from files: parsing and validation on this thread, which lays each batch out as columns
-(`EventBatch`), and the store's insert of the previous batch on another (DuckDB and zstd release the GIL), so both
-cores work and memory stays at two batches."""
+(`EventBatch`) and compresses its texts (`prepare`), and the store's insert of earlier batches on another (DuckDB
+and zstd release the GIL), so both cores work and memory stays at three batches."""
 
 from __future__ import annotations
 
 import gc
 import gzip
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +22,9 @@ from glasslog.store.duckdb_store import ROW_GROUP
 # Whole DuckDB row groups per commit: the rows are written once, compressed, straight into the database file,
 # instead of through the WAL and a checkpoint that rewrites partly filled row groups (twice the CPU and the disk).
 BATCH = ROW_GROUP
+# Batches the parser may have waiting for the store. With one, it sat idle through each commit's single-threaded
+# parts (a third of the import); a second costs one batch's texts in memory (~280 MB, BENCHMARKS.md).
+AHEAD = 2
 IMPORT_MEMORY_MB = 600  # DuckDB's share while importing: enough for one batch, flat at any file size
 Progress = Callable[[int, int], None]  # (bytes read so far in this file, records so far)
 
@@ -80,7 +84,7 @@ def _import(log: Log, paths: Iterable[str | Path], org: str,
     import io
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="glasslog-import") as pool:
-        pending: Future[IngestResult] | None = None
+        pending: deque[Future[IngestResult]] = deque()
         for path in paths:
             name = str(path)
             raw: IO[bytes] = sys.stdin.buffer if name == "-" else open(path, "rb")  # noqa: SIM115
@@ -102,7 +106,7 @@ def _import(log: Log, paths: Iterable[str | Path], org: str,
                         continue
                     batch.add(checked)
                     if len(batch) >= BATCH:
-                        pending = _flush(pool, log, org, batch, pending, total)
+                        _flush(pool, log, org, batch, pending, total)
                         batch = EventBatch()
                         if progress:
                             progress(name, counter.count, n)
@@ -112,17 +116,21 @@ def _import(log: Log, paths: Iterable[str | Path], org: str,
                 if raw is not sys.stdin.buffer:
                     raw.close()
             if batch:
-                pending = _flush(pool, log, org, batch, pending, total)
+                _flush(pool, log, org, batch, pending, total)
             if progress:
                 progress(name, counter.count, n)
             offset += n
-        if pending is not None:
-            total.add(pending.result())
+        while pending:
+            total.add(pending.popleft().result())
     return total
 
 
 def _flush(pool: ThreadPoolExecutor, log: Log, org: str, batch: EventBatch,
-           pending: Future[IngestResult] | None, total: IngestResult) -> Future[IngestResult]:
-    if pending is not None:
-        total.add(pending.result())
-    return pool.submit(log.ingest_valid, batch.seal(), org)
+           pending: deque[Future[IngestResult]], total: IngestResult) -> None:
+    """Queue the batch for the store; wait while AHEAD batches are already queued."""
+    prepare = getattr(log.store, "prepare", None)
+    if prepare is not None:
+        prepare(batch.seal())
+    while len(pending) >= AHEAD:
+        total.add(pending.popleft().result())
+    pending.append(pool.submit(log.ingest_valid, batch.seal(), org))

@@ -29,7 +29,6 @@ from typing import Any
 import duckdb
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from glasslog.errors import GlasslogError
 from glasslog.store import duckdb_rollup, event_json
@@ -144,44 +143,21 @@ def _transform_schema() -> str:
 
 # How json_transform writes a double as VARCHAR when it takes the exponent form (1e+20, 1.5e-06); the
 # json_extract_string text the columns promise (and the matcher's coercion.json_text) is 100000000000000000000.0
-# and 0.0000015 there. Such values are rare: the derivation flags the rows that have one (a CASE, so the regex
-# only runs where a cheap `contains` found "e+" or "e-"), and only those are read again from the text. (A
-# json_extract_string on every column cost ~20 ms per statement; scanning the columns in Arrow afterwards,
-# 3 µs per event.)
+# and 0.0000015 there. Such values are rare: after the insert, one statement looks for them among the batch's
+# rows (a CASE, so the regex only runs where a cheap `contains` found "e+" or "e-"), and only the columns that
+# have one are rewritten from the text. (A json_extract_string on every column cost ~20 ms per statement;
+# scanning the derived columns in Arrow, 3 µs per event.)
 _EXPONENT_FORM = r"^-?[0-9]+(\.[0-9]+)?e[-+][0-9]+$"
-_EXPONENT_FLAG = "exponent_rows"
 
 
-def _exponent_flag(columns: list[str]) -> str:
-    tests = [f"CASE WHEN contains({c}, 'e+') OR contains({c}, 'e-') "
-             f"THEN regexp_full_match({c}, {sql_string(_EXPONENT_FORM)}) ELSE false END" for c in columns]
-    return f"coalesce({' OR '.join(tests)}, false) AS {_EXPONENT_FLAG}"
+def _exponent_test(column: str) -> str:
+    return (f"CASE WHEN contains({column}, 'e+') OR contains({column}, 'e-') "
+            f"THEN regexp_full_match({column}, {sql_string(_EXPONENT_FORM)}) ELSE false END")
 
 
-def _reread_exponents(cur: duckdb.DuckDBPyConnection, hot: pa.Table, raw: pa.ChunkedArray,
-                      rows: list[int]) -> pa.Table:
-    """Scalar hot columns holding a double in the exponent form, in the flagged `rows`, get json_extract_string's
-    text instead."""
-    form = re.compile(_EXPONENT_FORM)
-    texts = raw.take(pa.array(rows)).to_pylist()
-    for col in SCALARS:
-        values = hot.column(col.column).to_pylist()
-        hits = [(row, text) for row, text in zip(rows, texts, strict=True)
-                if values[row] is not None and form.match(values[row])]
-        if not hits:
-            continue
-        fixed = cur.execute(f"SELECT {_lowered(col, 'json_extract_string(t, ?)')} FROM unnest(?) WITH ORDINALITY "
-                            "AS u(t, n) ORDER BY n", [_json_path(col.path), [t for _, t in hits]]).fetchall()
-        for (row, _), (text,) in zip(hits, fixed, strict=True):
-            values[row] = text
-        index = hot.column_names.index(col.column)
-        hot = hot.set_column(index, col.column, pa.array(values, pa.string()))
-    return hot
-
-
-def _derive_select() -> str:
-    """SELECT deriving every hot column (named as in the table) from the staged raw JSON, one parse per event.
-    It reads only the staged texts and writes nothing, so DuckDB runs it on every core (see `DuckDBStore._derive`)."""
+def _derive_select(json_columns: list[str]) -> str:
+    """SELECT giving every column of the table but `org` (named as in the table) from the staged batch: the hot
+    columns derived from the raw JSON, one parse per event, and `json_columns` passed through."""
     def ref(path: tuple[str, ...], base: str = "j") -> str:
         return base + "".join(f".{_ident(p)}" for p in path)
 
@@ -193,11 +169,13 @@ def _derive_select() -> str:
     exprs += [f"{ref((*geo, 'lat'))} AS lat", f"{ref((*geo, 'lon'))} AS lon"]
     # The joined columns are derived from the list columns (one level up), so they hold the lists' exact texts.
     joined = "".join(f", {_joined(j, j.list)} AS {j.column}" for j in JOINED)
-    flag = _exponent_flag([c.column for c in SCALARS])
+    kept = "".join(f", {c}" for c in json_columns)
+    staged = "".join(f", s.{c}" for c in json_columns)
     return (
-        f"SELECT *{joined}, {flag} FROM (\n"
-        f"SELECT seq, {', '.join(exprs)} FROM (\n"
-        f"  SELECT s.seq, s.raw, json_transform(s.raw, {sql_string(_transform_schema())}) AS j FROM staged s\n))"
+        f"SELECT *{joined} FROM (\n"
+        f"SELECT seq, published{kept}, {', '.join(exprs)} FROM (\n"
+        f"  SELECT s.seq, s.published{staged}, json_transform(s.raw, {sql_string(_transform_schema())}) AS j "
+        "FROM staged s\n))"
     )
 
 
@@ -206,7 +184,11 @@ _HOT_COLUMNS = ["seq", "published", *(c.column for c in SCALARS), *(lst.column f
 
 
 def _insert_sql(table: str, json_columns: list[str]) -> str:
-    return f"INSERT INTO {table} (org, {', '.join(_HOT_COLUMNS + json_columns)}) SELECT ?, * FROM derived"
+    """One statement deriving and writing the batch: DuckDB parses the texts on every core and fills whole row
+    groups, and nothing travels back to Python in between (the derived columns made a round trip through Arrow
+    before: ~1.5 µs more per event, and ~100 MB per row group, BENCHMARKS.md)."""
+    columns = ", ".join(_HOT_COLUMNS + json_columns)
+    return f"INSERT INTO {table} (org, {columns}) SELECT ?, {columns} FROM ({_derive_select(json_columns)})"
 
 
 ROW_GROUP = 122_880  # DuckDB's rows per row group: bulk writers hand over whole ones (see importer.BATCH)
@@ -214,13 +196,8 @@ ROW_GROUP = 122_880  # DuckDB's rows per row group: bulk writers hand over whole
 
 def _staged(batch: EventBatch, rows: list[int] | None, base: int) -> pa.Table:
     """The batch's `rows` (all of them when None) as Arrow, on the batch's own buffers: no text is copied unless
-    rows are left out or reordered, and then Arrow's `take` copies them natively. One chunk: `_derive` splits it
-    for the parallel part and hands the insert one chunk."""
-    buffer, ends = batch.texts()
-    table = pa.table({
-        "published": pa.array(batch.published, pa.timestamp("us", "UTC")).cast(pa.timestamp("us")),
-        "raw": pa.LargeStringArray.from_buffers(len(batch), pa.py_buffer(ends), pa.py_buffer(buffer)),
-    })
+    rows are left out or reordered, and then Arrow's `take` copies them natively."""
+    table = pa.table({"published": batch.times(), "raw": batch.text_column()})
     if rows is not None:
         table = table.take(pa.array(rows, pa.int64())).combine_chunks()
     seq = array("q", range(base + 1, base + 1 + table.num_rows))
@@ -262,7 +239,6 @@ def _aware(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
-_DERIVE_SQL = _derive_select()
 
 
 class DuckDBStore:
@@ -434,21 +410,28 @@ class DuckDBStore:
                 rows = _in_time_order(batch.published, rows)
             base = self._seq
             staged = _staged(batch, rows, base)
-            raw = staged.column("raw").chunk(0)
-            if self._codec is None:
-                json_columns = [raw]
-            else:
+            if self._codec is not None:
+                raw = staged.column("raw").chunk(0)
                 number = self._dictionary_for(cur, raw)
-                json_columns = [pa.array([number] * count, pa.uint16()), self._codec.compress(raw, number)]
-            derived = self._derive(cur, staged, json_columns)
-            del staged, raw, json_columns
-            cur.register("derived", derived)
+                if batch.frames is not None and batch.frames[0] == number:
+                    frames = batch.frames[1] if rows is None else batch.frames[1].take(pa.array(rows, pa.int64()))
+                else:
+                    frames = self._codec.compress(raw, number)
+                staged = staged.append_column("zdict", pa.array([number] * count, pa.uint16()))
+                staged = staged.append_column("raw_z", frames)
+                del raw, frames
+            # Two chunks: DuckDB gives each of its threads one (a single chunk is parsed on one core).
+            half = count // 2
+            cur.register("staged", pa.Table.from_batches([*staged.slice(0, half).to_batches(),
+                                                          *staged.slice(half).to_batches()]))
             try:
                 with transaction(cur):
                     cur.execute(self._insert, [org]).fetchall()
+                    self._fix_exponents(cur, base)
                     self._rollup.add(cur, base + count)
             finally:
-                cur.unregister("derived")
+                cur.unregister("staged")
+            del staged
             self._seq = base + count
             with self._span_lock:  # after the commit: see _stored_span (the whole batch's bounds are wide enough)
                 span = self._span.get(org)
@@ -457,6 +440,14 @@ class DuckDBStore:
         result.accepted = count
         result.first_seq, result.last_seq = base + 1, base + count
         return result
+
+    def prepare(self, batch: EventBatch) -> None:
+        """Compress a batch's texts ahead of `ingest`, on the caller's thread. A bulk import's parsing thread
+        calls it: that thread otherwise waits for the store's, which compressing took a fifth of. (A dictionary
+        taken up in between makes `ingest` compress again, once in a store's life.)"""
+        if self._codec is not None and len(batch):
+            number = self._codec.newest
+            batch.frames = (number, self._codec.compress(batch.text_column(), number))
 
     def stored_uuids(self, org: str, uuids: Sequence[str], lo: datetime, hi: datetime) -> set[str]:
         if not uuids:
@@ -492,30 +483,16 @@ class DuckDBStore:
                 self._span[org] = span
             return span
 
-    def _derive(self, cur: duckdb.DuckDBPyConnection, staged: pa.Table, json_columns: list[pa.Array]) -> pa.Table:
-        """The batch as the table's columns, in two steps. Deriving the hot columns (JSON parsing) runs on both
-        cores over the staged texts split in halves; the insert after it takes the result as one chunk, so it
-        fills whole row groups on one thread (a parallel insert leaves partly filled row groups that every
-        later checkpoint merges and rewrites). Together: ~17 µs per event instead of ~23 (BENCHMARKS.md).
-        `json_columns` are the stored JSON's columns, appended as they are."""
-        half = staged.num_rows // 2
-        split = pa.Table.from_batches([*staged.slice(0, half).to_batches(), *staged.slice(half).to_batches()])
-        cur.register("staged", split)
-        try:
-            hot = cur.sql(_DERIVE_SQL).to_arrow_table().combine_chunks()
-        finally:
-            cur.unregister("staged")
-        if hot.num_rows != staged.num_rows:  # pragma: no cover - a projection keeps every row
-            raise GlasslogError("E0000009", "deriving the hot columns lost rows", status=500)
-        if not hot.column("seq").equals(staged.column("seq")):  # pragma: no cover - DuckDB keeps scan order
-            hot = hot.take(pc.sort_indices(hot.column("seq")))
-        flag = hot.column(_EXPONENT_FLAG)
-        hot = hot.drop_columns([_EXPONENT_FLAG])
-        if pc.any(flag).as_py():
-            hot = _reread_exponents(cur, hot, staged.column("raw"), pc.indices_nonzero(flag).to_pylist())
-        return pa.Table.from_arrays(
-            [staged.column("seq"), staged.column("published"), *hot.columns[1:], *json_columns],
-            names=_HOT_COLUMNS + self._json_columns)
+    def _fix_exponents(self, cur: duckdb.DuckDBPyConnection, base: int) -> None:
+        """Give the batch's scalar hot columns that hold a double in the exponent form json_extract_string's
+        text of the value instead (see _EXPONENT_FORM); reads only the batch's rows (seq > base)."""
+        found = cur.execute("SELECT " + ", ".join(f"bool_or({_exponent_test(c.column)})" for c in SCALARS)
+                            + f" FROM {self._rows} WHERE seq > ?", [base]).fetchall()[0]
+        for col, hit in zip(SCALARS, found, strict=True):
+            if hit:
+                value = _lowered(col, f"json_extract_string({self._raw}, {sql_string(_json_path(col.path))})")
+                cur.execute(f"UPDATE {self._rows} SET {col.column} = {value} "
+                            f"WHERE seq > ? AND {_exponent_test(col.column)}", [base]).fetchall()
 
     def delete_before(self, org: str, cutoff: datetime) -> int:
         with self._write_lock:

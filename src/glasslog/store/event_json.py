@@ -91,7 +91,7 @@ class Codec:
 
     def __init__(self, dictionaries: dict[int, bytes]) -> None:
         self._dicts: dict[int, zstandard.ZstdCompressionDict] = {}
-        self._compressors: dict[int, zstandard.ZstdCompressor] = {}
+        self._params: dict[int, zstandard.ZstdCompressionParameters] = {}
         self._local = threading.local()
         for number, data in dictionaries.items():
             self.add(number, data)
@@ -104,7 +104,19 @@ class Codec:
         d = zstandard.ZstdCompressionDict(data)
         d.precompute_compress(compression_params=params)
         self._dicts[number] = d
-        self._compressors[number] = zstandard.ZstdCompressor(dict_data=d, compression_params=params)
+        self._params[number] = params
+
+    def _compressor(self, number: int) -> zstandard.ZstdCompressor:
+        """This thread's compressor for a dictionary: a ZstdCompressor must not be used by two threads at once,
+        and a bulk import compresses on its parsing thread while the store's thread may compress too."""
+        cache = getattr(self._local, "c", None)
+        if cache is None:
+            cache = self._local.c = {}
+        compressor = cache.get(number)
+        if compressor is None:
+            compressor = cache[number] = zstandard.ZstdCompressor(dict_data=self._dicts[number],
+                                                                  compression_params=self._params[number])
+        return compressor
 
     @property
     def newest(self) -> int:
@@ -115,7 +127,7 @@ class Codec:
         from the column's buffer (a BufferWithSegments over it), so nothing is copied per event on the way in.
         (Cutting each event's uuid out of its frame, since the row has it, saved 17 bytes an event but cost 3 µs
         of GIL-holding copying per event at import; dropped, BENCHMARKS.md.)"""
-        compressor = self._compressors[number]
+        compressor = self._compressor(number)
         n = len(texts)
         _, offsets, data = texts.buffers()
         ends = array("q")
