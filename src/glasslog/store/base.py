@@ -29,29 +29,40 @@ class ValidEvent:
     published: datetime  # timezone-aware UTC
 
 
+TEXT_CHUNK = 8192  # texts joined per buffer: ~19 MB, so joining never holds a row group's texts twice
+
+
 class EventBatch:
-    """Valid events as columns, their JSON texts end to end in one buffer (`seal`).
+    """Valid events as columns: their JSON texts end to end in buffers of TEXT_CHUNK texts, their times as one
+    Arrow column.
 
     A bulk import builds one per row group on its parsing thread, so the store's thread — the import's
-    bottleneck — receives the buffer it hands to DuckDB and zstd as it is, instead of copying 120,000 texts out
-    of as many objects itself; and a sealed batch holds its texts once (BENCHMARKS.md)."""
+    bottleneck — receives buffers it hands to DuckDB and zstd as they are, instead of copying 120,000 texts out
+    of as many objects itself; and a batch holds its texts once (BENCHMARKS.md)."""
 
-    __slots__ = ("uuids", "published", "frames", "_texts", "_buffer", "_ends", "_times")
+    __slots__ = ("uuids", "published", "frames", "_texts", "_chunks", "_times")
 
     def __init__(self) -> None:
         self.uuids: list[str] = []
         self.published: list[datetime] = []  # timezone-aware UTC
-        self._texts: list[bytes] = []
-        self._buffer = b""
-        self._ends = array("q", [0])
+        self._texts: list[bytes] = []  # added since the last chunk was made
+        self._chunks: list[pa.Array] = []
         self._times: pa.Array | None = None
         # The texts already compressed, by a store's `prepare`: (its dictionary's number, one frame per event).
-        self.frames: tuple[int, pa.Array] | None = None
+        self.frames: tuple[int, pa.ChunkedArray] | None = None
 
     def add(self, ev: ValidEvent) -> None:
         self.uuids.append(ev.uuid)
         self.published.append(ev.published)
         self._texts.append(ev.raw)
+        if len(self._texts) >= TEXT_CHUNK:
+            self._chunk()
+
+    def _chunk(self) -> None:
+        ends = array("q", accumulate(map(len, self._texts), initial=0))
+        self._chunks.append(pa.LargeStringArray.from_buffers(len(self._texts), pa.py_buffer(ends),
+                                                             pa.py_buffer(b"".join(self._texts))))
+        self._texts = []
 
     @classmethod
     def of(cls, events: Iterable[ValidEvent]) -> EventBatch:
@@ -61,15 +72,12 @@ class EventBatch:
         return batch.seal()
 
     def seal(self) -> EventBatch:
-        """Join the texts added since the last seal into the buffer (one copy; the texts are let go), and make
-        the times an Arrow column (a tenth of the store's time per event when the store's thread did it)."""
+        """Chunk the texts still loose, and make the times an Arrow column (a tenth of the store's time per event
+        when the store's thread did it)."""
+        if self._texts:
+            self._chunk()
         if self._times is None or len(self._times) != len(self.published):
             self._times = pa.array(self.published, pa.timestamp("us", "UTC")).cast(pa.timestamp("us"))
-        if self._texts:
-            self._ends.extend(accumulate(map(len, self._texts), initial=self._ends[-1]))
-            self._ends.pop(len(self._ends) - len(self._texts) - 1)  # accumulate repeated the previous end
-            self._buffer = b"".join([self._buffer, *self._texts]) if self._buffer else b"".join(self._texts)
-            self._texts = []
         return self
 
     def times(self) -> pa.Array:
@@ -78,24 +86,19 @@ class EventBatch:
         assert self._times is not None
         return self._times
 
-    def texts(self) -> tuple[bytes, array]:
-        """The buffer and the offsets of the texts in it (text i is buffer[ends[i]:ends[i + 1]])."""
+    def text_column(self) -> pa.ChunkedArray:
+        """The texts as an Arrow column on the batch's own buffers (nothing copied)."""
         self.seal()
-        return self._buffer, self._ends
-
-    def text_column(self) -> pa.Array:
-        """The texts as an Arrow column on the batch's own buffer (nothing copied)."""
-        buffer, ends = self.texts()
-        return pa.LargeStringArray.from_buffers(len(self), pa.py_buffer(ends), pa.py_buffer(buffer))
+        return pa.chunked_array(self._chunks, pa.large_string())
 
     def __len__(self) -> int:
         return len(self.uuids)
 
     def events(self) -> list[ValidEvent]:
         """The batch as events without their parsed form, for backends that take events one by one."""
-        buffer, ends = self.texts()
-        return [ValidEvent(obj={}, raw=buffer[ends[i]:ends[i + 1]], uuid=u, published=p)
-                for i, (u, p) in enumerate(zip(self.uuids, self.published, strict=True))]
+        texts = self.text_column().cast(pa.large_binary()).to_pylist()
+        return [ValidEvent(obj={}, raw=t, uuid=u, published=p)
+                for t, u, p in zip(texts, self.uuids, self.published, strict=True)]
 
 
 @dataclass

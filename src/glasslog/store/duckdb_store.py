@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from glasslog.errors import GlasslogError
 from glasslog.store import duckdb_rollup, event_json
@@ -184,11 +185,7 @@ _HOT_COLUMNS = ["seq", "published", *(c.column for c in SCALARS), *(lst.column f
 
 
 def _insert_sql(table: str, json_columns: list[str]) -> str:
-    """One statement deriving and writing the batch: DuckDB parses the texts on every core and fills whole row
-    groups, and nothing travels back to Python in between (the derived columns made a round trip through Arrow
-    before: ~1.5 µs more per event, and ~100 MB per row group, BENCHMARKS.md)."""
-    columns = ", ".join(_HOT_COLUMNS + json_columns)
-    return f"INSERT INTO {table} (org, {columns}) SELECT ?, {columns} FROM ({_derive_select(json_columns)})"
+    return f"INSERT INTO {table} (org, {', '.join(_HOT_COLUMNS + json_columns)}) SELECT ?, * FROM derived"
 
 
 ROW_GROUP = 122_880  # DuckDB's rows per row group: bulk writers hand over whole ones (see importer.BATCH)
@@ -199,7 +196,7 @@ def _staged(batch: EventBatch, rows: list[int] | None, base: int) -> pa.Table:
     rows are left out or reordered, and then Arrow's `take` copies them natively."""
     table = pa.table({"published": batch.times(), "raw": batch.text_column()})
     if rows is not None:
-        table = table.take(pa.array(rows, pa.int64())).combine_chunks()
+        table = table.take(pa.array(rows, pa.int64()))
     seq = array("q", range(base + 1, base + 1 + table.num_rows))
     return table.add_column(0, "seq", pa.Array.from_buffers(pa.int64(), len(seq), [None, pa.py_buffer(seq)]))
 
@@ -239,6 +236,9 @@ def _aware(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
+
+
+_DERIVE_SQL = _derive_select([])
 
 
 class DuckDBStore:
@@ -411,7 +411,7 @@ class DuckDBStore:
             base = self._seq
             staged = _staged(batch, rows, base)
             if self._codec is not None:
-                raw = staged.column("raw").chunk(0)
+                raw = staged.column("raw")
                 number = self._dictionary_for(cur, raw)
                 if batch.frames is not None and batch.frames[0] == number:
                     frames = batch.frames[1] if rows is None else batch.frames[1].take(pa.array(rows, pa.int64()))
@@ -420,18 +420,16 @@ class DuckDBStore:
                 staged = staged.append_column("zdict", pa.array([number] * count, pa.uint16()))
                 staged = staged.append_column("raw_z", frames)
                 del raw, frames
-            # Two chunks: DuckDB gives each of its threads one (a single chunk is parsed on one core).
-            half = count // 2
-            cur.register("staged", pa.Table.from_batches([*staged.slice(0, half).to_batches(),
-                                                          *staged.slice(half).to_batches()]))
+            derived = self._derive(cur, staged)
+            del staged
+            cur.register("derived", derived)
             try:
                 with transaction(cur):
                     cur.execute(self._insert, [org]).fetchall()
                     self._fix_exponents(cur, base)
                     self._rollup.add(cur, base + count)
             finally:
-                cur.unregister("staged")
-            del staged
+                cur.unregister("derived")
             self._seq = base + count
             with self._span_lock:  # after the commit: see _stored_span (the whole batch's bounds are wide enough)
                 span = self._span.get(org)
@@ -482,6 +480,27 @@ class DuckDBStore:
                     span = (datetime.max.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))
                 self._span[org] = span
             return span
+
+    def _derive(self, cur: duckdb.DuckDBPyConnection, staged: pa.Table) -> pa.Table:
+        """The batch as the table's columns, in two steps. Deriving the hot columns (JSON parsing) runs on both
+        cores over the staged texts (DuckDB gives each thread a chunk); the insert after it takes the result as
+        one chunk, so it fills whole row groups on one thread. One INSERT … SELECT doing both ran in parallel
+        and ~10 % faster, but DuckDB wrote each row group twice: half the blocks of a 1M-event file were free
+        space (BENCHMARKS.md)."""
+        half = staged.num_rows // 2
+        parts = staged.select(["seq", "published", "raw"])
+        cur.register("staged", pa.Table.from_batches([*parts.slice(0, half).to_batches(),
+                                                      *parts.slice(half).to_batches()]))
+        try:
+            hot = cur.sql(_DERIVE_SQL).to_arrow_table()
+        finally:
+            cur.unregister("staged")
+        if hot.num_rows != staged.num_rows:  # pragma: no cover - a projection keeps every row
+            raise GlasslogError("E0000009", "deriving the hot columns lost rows", status=500)
+        if not hot.column("seq").equals(staged.column("seq")):  # pragma: no cover - DuckDB keeps scan order
+            hot = hot.take(pc.sort_indices(hot.column("seq")))
+        kept = [staged.column(c) for c in self._json_columns]
+        return pa.Table.from_arrays([*hot.columns, *kept], names=_HOT_COLUMNS + self._json_columns).combine_chunks()
 
     def _fix_exponents(self, cur: duckdb.DuckDBPyConnection, base: int) -> None:
         """Give the batch's scalar hot columns that hold a double in the exponent form json_extract_string's

@@ -38,6 +38,13 @@ _SLICE = 8192
 _PARALLEL_FROM = 256  # below this many texts, compressing on one thread is cheaper than starting two
 
 
+def _binary(frames: list) -> pa.Array:
+    """Byte strings (or buffers) as one Arrow binary array, joined in one copy."""
+    sizes = array("q", accumulate((memoryview(f).nbytes for f in frames), initial=0))
+    return pa.LargeBinaryArray.from_buffers(pa.large_binary(), len(frames),
+                                            [None, pa.py_buffer(sizes), pa.py_buffer(b"".join(frames))])
+
+
 def generic_dictionary() -> bytes:
     return resources.files("glasslog.store").joinpath("event-json.zdict").read_bytes()
 
@@ -122,31 +129,33 @@ class Codec:
     def newest(self) -> int:
         return max(self._dicts)
 
-    def compress(self, texts: pa.Array, number: int) -> pa.Array:
-        """The frames of an Arrow column of texts, as one Arrow binary column. zstd reads the texts straight
-        from the column's buffer (a BufferWithSegments over it), so nothing is copied per event on the way in.
+    def compress(self, texts: pa.Array | pa.ChunkedArray, number: int) -> pa.ChunkedArray:
+        """The frames of an Arrow column of texts, as an Arrow binary column chunked like it. zstd reads the texts
+        straight from the column's buffers (a BufferWithSegments over each), so nothing is copied on the way in.
         (Cutting each event's uuid out of its frame, since the row has it, saved 17 bytes an event but cost 3 µs
         of GIL-holding copying per event at import; dropped, BENCHMARKS.md.)"""
+        chunks = texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]
+        out = [piece for chunk in chunks for piece in self._compress_chunk(chunk, number)]
+        return pa.chunked_array(out, pa.large_binary())
+
+    def _compress_chunk(self, texts: pa.Array, number: int) -> list[pa.Array]:
         compressor = self._compressor(number)
         n = len(texts)
         _, offsets, data = texts.buffers()
         ends = array("q")
         ends.frombytes(memoryview(offsets)[texts.offset * 8:(texts.offset + n + 1) * 8])
-        frames: list = []
         if n < _PARALLEL_FROM:
             view = memoryview(data)
-            frames = [compressor.compress(view[ends[i]:ends[i + 1]]) for i in range(n)]
-        else:
-            for lo in range(0, n, _SLICE):
-                hi = min(n, lo + _SLICE)
-                segments = array("Q", bytes(16 * (hi - lo)))
-                segments[0::2] = array("Q", ends[lo:hi])
-                segments[1::2] = array("Q", (b - a for a, b in zip(ends[lo:hi], ends[lo + 1:hi + 1], strict=True)))
-                out = compressor.multi_compress_to_buffer(zstandard.BufferWithSegments(data, segments), threads=2)
-                frames += (out[i] for i in range(len(out)))
-        sizes = array("q", accumulate((memoryview(f).nbytes for f in frames), initial=0))
-        return pa.LargeBinaryArray.from_buffers(pa.large_binary(), n,
-                                                [None, pa.py_buffer(sizes), pa.py_buffer(b"".join(frames))])
+            return [_binary([compressor.compress(view[ends[i]:ends[i + 1]]) for i in range(n)])]
+        pieces = []
+        for lo in range(0, n, _SLICE):
+            hi = min(n, lo + _SLICE)
+            segments = array("Q", bytes(16 * (hi - lo)))
+            segments[0::2] = array("Q", ends[lo:hi])
+            segments[1::2] = array("Q", (b - a for a, b in zip(ends[lo:hi], ends[lo + 1:hi + 1], strict=True)))
+            frames = compressor.multi_compress_to_buffer(zstandard.BufferWithSegments(data, segments), threads=2)
+            pieces.append(_binary([frames[i] for i in range(len(frames))]))
+        return pieces
 
     def _decompressor(self, number: int) -> zstandard.ZstdDecompressor:
         cache = getattr(self._local, "d", None)
