@@ -92,7 +92,7 @@ def _import(log: Log, paths: Iterable[str | Path], org: str,
             stream: IO[bytes] = io.BufferedReader(counter, 1 << 20)  # type: ignore[arg-type]
             if stream.peek(2)[:2] == GZIP_MAGIC:
                 stream = io.BufferedReader(gzip.GzipFile(fileobj=stream), 1 << 20)  # type: ignore[arg-type]
-            batch = EventBatch()
+            batch = EventBatch(transient=True)
             n = 0
             try:
                 for index, rec, line in read_stream_lines(stream):
@@ -107,7 +107,7 @@ def _import(log: Log, paths: Iterable[str | Path], org: str,
                     batch.add(checked)
                     if len(batch) >= BATCH:
                         _flush(pool, log, org, batch, pending, total)
-                        batch = EventBatch()
+                        batch = EventBatch(transient=True)
                         if progress:
                             progress(name, counter.count, n)
             except ParseFailure as exc:

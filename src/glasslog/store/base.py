@@ -40,9 +40,9 @@ class EventBatch:
     bottleneck — receives buffers it hands to DuckDB and zstd as they are, instead of copying 120,000 texts out
     of as many objects itself; and a batch holds its texts once (BENCHMARKS.md)."""
 
-    __slots__ = ("uuids", "published", "frames", "_texts", "_chunks", "_times")
+    __slots__ = ("uuids", "published", "frames", "transient", "_texts", "_chunks", "_times")
 
-    def __init__(self) -> None:
+    def __init__(self, transient: bool = False) -> None:
         self.uuids: list[str] = []
         self.published: list[datetime] = []  # timezone-aware UTC
         self._texts: list[bytes] = []  # added since the last chunk was made
@@ -50,6 +50,9 @@ class EventBatch:
         self._times: pa.Array | None = None
         # The texts already compressed, by a store's `prepare`: (its dictionary's number, one frame per event).
         self.frames: tuple[int, pa.ChunkedArray] | None = None
+        # Nothing reads the batch after `ingest` (a bulk import's): the store may let go of the texts as soon
+        # as it has derived what it writes, a row group's worth (~280 MB) less at the import's peak.
+        self.transient = transient
 
     def add(self, ev: ValidEvent) -> None:
         self.uuids.append(ev.uuid)
@@ -85,6 +88,10 @@ class EventBatch:
         self.seal()
         assert self._times is not None
         return self._times
+
+    def release(self) -> None:
+        """Let go of the texts and frames (of a transient batch, once the store no longer needs them)."""
+        self._chunks, self._texts, self.frames = [], [], None
 
     def text_column(self) -> pa.ChunkedArray:
         """The texts as an Arrow column on the batch's own buffers (nothing copied)."""

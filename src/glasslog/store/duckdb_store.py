@@ -422,6 +422,8 @@ class DuckDBStore:
                 del raw, frames
             derived = self._derive(cur, staged)
             del staged
+            if batch.transient:
+                batch.release()
             cur.register("derived", derived)
             try:
                 with transaction(cur):
