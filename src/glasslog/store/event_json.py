@@ -22,6 +22,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from importlib import resources
 from itertools import accumulate
+from typing import Any
 
 import pyarrow as pa
 import zstandard
@@ -113,17 +114,21 @@ class Codec:
         self._dicts[number] = d
         self._params[number] = params
 
-    def _compressor(self, number: int) -> zstandard.ZstdCompressor:
-        """This thread's compressor for a dictionary: a ZstdCompressor must not be used by two threads at once,
-        and a bulk import compresses on its parsing thread while the store's thread may compress too."""
-        cache = getattr(self._local, "c", None)
+    def _per_thread(self, kind: str, number: int, make: Callable[[], object]) -> Any:
+        """This thread's zstd context of `kind` for a dictionary: a context must not be used by two threads at
+        once, and a bulk import compresses on its parsing thread while the store's thread may compress too."""
+        cache = getattr(self._local, kind, None)
         if cache is None:
-            cache = self._local.c = {}
-        compressor = cache.get(number)
-        if compressor is None:
-            compressor = cache[number] = zstandard.ZstdCompressor(dict_data=self._dicts[number],
-                                                                  compression_params=self._params[number])
-        return compressor
+            cache = {}
+            setattr(self._local, kind, cache)
+        made = cache.get(number)
+        if made is None:
+            made = cache[number] = make()
+        return made
+
+    def _compressor(self, number: int) -> zstandard.ZstdCompressor:
+        return self._per_thread("c", number, lambda: zstandard.ZstdCompressor(
+            dict_data=self._dicts[number], compression_params=self._params[number]))
 
     @property
     def newest(self) -> int:
@@ -158,14 +163,8 @@ class Codec:
         return pieces
 
     def _decompressor(self, number: int) -> zstandard.ZstdDecompressor:
-        cache = getattr(self._local, "d", None)
-        if cache is None:
-            cache = self._local.d = {}
-        dz = cache.get(number)
-        if dz is None:
-            dz = cache[number] = zstandard.ZstdDecompressor(dict_data=self._dicts[number],
-                                                            format=zstandard.FORMAT_ZSTD1_MAGICLESS)
-        return dz
+        return self._per_thread("d", number, lambda: zstandard.ZstdDecompressor(
+            dict_data=self._dicts[number], format=zstandard.FORMAT_ZSTD1_MAGICLESS))
 
     def decompress(self, number: int, frame: bytes) -> bytes:
         return self._decompressor(number).decompress(frame)
