@@ -156,9 +156,9 @@ def _exponent_test(column: str) -> str:
             f"THEN regexp_full_match({column}, {sql_string(_EXPONENT_FORM)}) ELSE false END")
 
 
-def _derive_select(json_columns: list[str]) -> str:
-    """SELECT giving every column of the table but `org` (named as in the table) from the staged batch: the hot
-    columns derived from the raw JSON, one parse per event, and `json_columns` passed through."""
+def _derive_select() -> str:
+    """SELECT deriving every hot column (named as in the table) from the staged raw JSON, one parse per event.
+    It reads only the staged texts and writes nothing, so DuckDB runs it on every core (see `DuckDBStore._derive`)."""
     def ref(path: tuple[str, ...], base: str = "j") -> str:
         return base + "".join(f".{_ident(p)}" for p in path)
 
@@ -170,12 +170,10 @@ def _derive_select(json_columns: list[str]) -> str:
     exprs += [f"{ref((*geo, 'lat'))} AS lat", f"{ref((*geo, 'lon'))} AS lon"]
     # The joined columns are derived from the list columns (one level up), so they hold the lists' exact texts.
     joined = "".join(f", {_joined(j, j.list)} AS {j.column}" for j in JOINED)
-    kept = "".join(f", {c}" for c in json_columns)
-    staged = "".join(f", s.{c}" for c in json_columns)
     return (
         f"SELECT *{joined} FROM (\n"
-        f"SELECT seq, published{kept}, {', '.join(exprs)} FROM (\n"
-        f"  SELECT s.seq, s.published{staged}, json_transform(s.raw, {sql_string(_transform_schema())}) AS j "
+        f"SELECT seq, published, {', '.join(exprs)} FROM (\n"
+        f"  SELECT s.seq, s.published, json_transform(s.raw, {sql_string(_transform_schema())}) AS j "
         "FROM staged s\n))"
     )
 
@@ -236,9 +234,7 @@ def _aware(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
-
-
-_DERIVE_SQL = _derive_select([])
+_DERIVE_SQL = _derive_select()
 
 
 class DuckDBStore:
