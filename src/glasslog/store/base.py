@@ -68,8 +68,8 @@ class EventBatch:
         self._texts = []
 
     @classmethod
-    def of(cls, events: Iterable[ValidEvent]) -> EventBatch:
-        batch = cls()
+    def of(cls, events: Iterable[ValidEvent], transient: bool = False) -> EventBatch:
+        batch = cls(transient)
         for ev in events:
             batch.add(ev)
         return batch.seal()

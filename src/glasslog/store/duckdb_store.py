@@ -385,7 +385,8 @@ class DuckDBStore:
         result = IngestResult()
         if not len(events):
             return result
-        batch = events if isinstance(events, EventBatch) else EventBatch.of(events)
+        # A batch made here is the store's own: it may let go of the texts early (`transient`).
+        batch = events if isinstance(events, EventBatch) else EventBatch.of(events, transient=True)
         rows = _first_of_each(batch.uuids)  # None: every row of the batch, in its order
         uuids = batch.uuids if rows is None else [batch.uuids[i] for i in rows]
         result.duplicates = len(batch) - len(uuids)
