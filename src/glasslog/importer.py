@@ -128,9 +128,10 @@ def _import(log: Log, paths: Iterable[str | Path], org: str,
 def _flush(pool: ThreadPoolExecutor, log: Log, org: str, batch: EventBatch,
            pending: deque[Future[IngestResult]], total: IngestResult) -> None:
     """Queue the batch for the store; wait while AHEAD batches are already queued."""
+    batch.seal()
     prepare = getattr(log.store, "prepare", None)
     if prepare is not None:
-        prepare(batch.seal())
+        prepare(batch)
     while len(pending) >= AHEAD:
         total.add(pending.popleft().result())
-    pending.append(pool.submit(log.ingest_valid, batch.seal(), org))
+    pending.append(pool.submit(log.ingest_valid, batch, org))

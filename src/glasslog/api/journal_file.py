@@ -19,6 +19,7 @@ from pathlib import Path
 
 from glasslog.events.timeparse import from_micros, to_micros
 from glasslog.store.base import ValidEvent
+from glasslog.store.sql_common import unique_by_uuid
 
 MAGIC = b"GLJ1"
 _HEAD = struct.Struct("<4sII")  # magic, payload length, crc32
@@ -51,14 +52,9 @@ class Batch:
 
 
 def batch_of(events: Iterable[ValidEvent], sent: int | None = None) -> Batch:
-    unique: list[ValidEvent] = []
-    seen: set[str] = set()
-    count = 0
-    for ev in events:
-        count += 1
-        if ev.uuid not in seen:
-            seen.add(ev.uuid)
-            unique.append(ev)
+    given = list(events)
+    unique, _ = unique_by_uuid(given)
+    count = len(given)
     unique.sort(key=lambda e: e.published)  # the order they will be persisted in, as the store would
     return Batch([e.uuid for e in unique], unique[0].published if unique else None,
                  unique[-1].published if unique else None, encode_events(unique),

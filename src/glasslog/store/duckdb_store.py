@@ -49,6 +49,7 @@ from glasslog.store.sql_common import (
     bounded_order,
     chunk_size,
     conditions,
+    first_of_each,
     iter_pages,
     keep_keyword_matches,
     spelling,
@@ -197,19 +198,6 @@ def _staged(batch: EventBatch, rows: list[int] | None, base: int) -> pa.Table:
         table = table.take(pa.array(rows, pa.int64()))
     seq = array("q", range(base + 1, base + 1 + table.num_rows))
     return table.add_column(0, "seq", pa.Array.from_buffers(pa.int64(), len(seq), [None, pa.py_buffer(seq)]))
-
-
-def _first_of_each(uuids: list[str]) -> list[int] | None:
-    """Positions of each uuid's first occurrence, or None when no uuid repeats (the usual case, one set away)."""
-    if len(set(uuids)) == len(uuids):
-        return None
-    seen: set[str] = set()
-    keep: list[int] = []
-    for i, u in enumerate(uuids):
-        if u not in seen:
-            seen.add(u)
-            keep.append(i)
-    return keep
 
 
 def _in_time_order(times: list[datetime], rows: list[int] | None) -> list[int] | None:
@@ -387,7 +375,7 @@ class DuckDBStore:
             return result
         # A batch made here is the store's own: it may let go of the texts early (`transient`).
         batch = events if isinstance(events, EventBatch) else EventBatch.of(events, transient=True)
-        rows = _first_of_each(batch.uuids)  # None: every row of the batch, in its order
+        rows = first_of_each(batch.uuids)  # None: every row of the batch, in its order
         uuids = batch.uuids if rows is None else [batch.uuids[i] for i in rows]
         result.duplicates = len(batch) - len(uuids)
         times = batch.published if rows is None else [batch.published[i] for i in rows]

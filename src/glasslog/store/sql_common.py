@@ -12,14 +12,24 @@ import orjson
 from glasslog.store.base import SearchQuery, StoredEvent, ValidEvent
 
 
+def first_of_each(uuids: Sequence[str]) -> list[int] | None:
+    """Positions of each uuid's first occurrence (a repeat in one batch is dropped, the first stays), or None
+    when no uuid repeats (the usual case, one set away)."""
+    if len(set(uuids)) == len(uuids):
+        return None
+    seen: set[str] = set()
+    keep: list[int] = []
+    for i, u in enumerate(uuids):
+        if u not in seen:
+            seen.add(u)
+            keep.append(i)
+    return keep
+
+
 def unique_by_uuid(events: Sequence[ValidEvent]) -> tuple[list[ValidEvent], int]:
     """The batch without repeats of a uuid (the first one wins), and how many repeats were dropped."""
-    seen: set[str] = set()
-    batch: list[ValidEvent] = []
-    for ev in events:
-        if ev.uuid not in seen:
-            seen.add(ev.uuid)
-            batch.append(ev)
+    keep = first_of_each([e.uuid for e in events])
+    batch = list(events) if keep is None else [events[i] for i in keep]
     return batch, len(events) - len(batch)
 
 
