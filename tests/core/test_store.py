@@ -166,6 +166,48 @@ def test_meta_documents(tmp_path):
     store.close()
 
 
+def test_meta_reads_follow_every_write_and_hand_out_fresh_documents(tmp_path):
+    store = DuckDBStore(tmp_path)
+    assert store.get_meta("o", "settings", "org") is None  # a miss is remembered too ...
+    store.put_meta("o", "settings", "org", {"retention_days": 90})
+    assert store.get_meta("o", "settings", "org") == {"retention_days": 90}  # ... and forgotten on a write
+    doc = store.get_meta("o", "settings", "org")
+    doc["retention_days"] = 1  # a caller changing its copy changes nothing stored
+    assert store.get_meta("o", "settings", "org") == {"retention_days": 90}
+    store.put_meta("o", "settings", "org", {"retention_days": 30})
+    assert store.get_meta("o", "settings", "org") == {"retention_days": 30}
+    assert store.delete_meta("o", "settings", "org")
+    assert store.get_meta("o", "settings", "org") is None
+    store.put_meta("o", "settings", "org", {"retention_days": 7})
+    store.close()
+    reopened = DuckDBStore(tmp_path)  # what the cache answered is what the file holds
+    assert reopened.get_meta("o", "settings", "org") == {"retention_days": 7}
+    reopened.close()
+
+
+def test_a_meta_read_that_raced_a_write_is_not_kept():
+    from glasslog.store.duckdb_store import _MetaCache
+
+    cache = _MetaCache()
+    ident = ("o", "settings", "org")
+    before = cache.generation  # a reader starts its statement here and sees the old value ...
+    cache.forget(ident)  # ... while a writer commits the new one
+    cache.keep(ident, '{"retention_days": 0}', before)
+    assert cache.lookup(ident) == (False, None)  # the next read goes to the database
+    cache.keep(ident, '{"retention_days": 90}', cache.generation)
+    assert cache.lookup(ident) == (True, '{"retention_days": 90}')
+
+
+def test_a_page_without_keywords_asks_for_exactly_its_rows():
+    from glasslog.store.sql_common import chunk_size
+
+    plain = SearchQuery(limit=100)
+    worded = SearchQuery(limit=100, keywords=("okta",))
+    assert chunk_size(plain, 101, 0) == 101 and chunk_size(plain, 101, 40) == 61
+    assert chunk_size(worded, 101, 0) == 404 and chunk_size(worded, 101, 100) == 256
+    assert chunk_size(plain, None, 0) is None
+
+
 def test_second_process_gets_a_plain_message_not_a_lock_traceback(tmp_path):
     import subprocess
     import sys

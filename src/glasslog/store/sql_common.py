@@ -74,10 +74,14 @@ def bounded_order(query: SearchQuery) -> str:
 
 
 def chunk_size(query: SearchQuery, want: int | None, have: int) -> int | None:
-    """How many rows to ask for next: more than needed when keywords will drop some in Python."""
+    """How many rows to ask for next: exactly the rest of the page, since SQL decides every condition; with
+    keywords, which drop some rows in Python, four times that and at least 256, so that a page seldom needs a
+    second round. (Asking 256 for a 101-row page used to read and decompress 155 events' JSON for nothing.)"""
     if want is None:
         return None
-    return max((want - have) * (4 if query.keywords else 1), 256)
+    if not query.keywords:
+        return want - have
+    return max((want - have) * 4, 256)
 
 
 def keep_keyword_matches(query: SearchQuery, rows: list[StoredEvent]) -> list[StoredEvent]:
